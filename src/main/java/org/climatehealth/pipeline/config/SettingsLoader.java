@@ -1,0 +1,345 @@
+package org.climatehealth.pipeline.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigParseOptions;
+import com.typesafe.config.ConfigUtil;
+import com.typesafe.config.ConfigValue;
+import com.typesafe.config.ConfigValueFactory;
+import java.io.IOException;
+import java.net.JarURLConnection;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.climatehealth.pipeline.storage.InvalidStoreUriException;
+import org.climatehealth.pipeline.storage.StoreUri;
+
+/**
+ * Builds {@link Settings} from Typesafe Config, layered lowest first: {@code reference.conf} in
+ * the jar, then {@code conf/<env>.conf}, then environment variables referenced as {@code ${?VAR}},
+ * then {@code --conf KEY=VALUE} overrides. Every value is checked here, once; a problem is a
+ * {@link ConfigurationException} naming the key, where its value came from and what is valid.
+ *
+ * <p>The profile is read from the configuration directory ({@code -Dpipeline.conf.dir}, else
+ * {@code $PIPELINE_CONF_DIR}, else {@code ./conf}) and, failing that, from {@code conf/} inside
+ * the application jar, so spark-submit and Glue find it without relying on a working directory.
+ */
+public final class SettingsLoader {
+
+  public static final String CONF_DIR_PROPERTY = "pipeline.conf.dir";
+  public static final String CONF_DIR_VARIABLE = "PIPELINE_CONF_DIR";
+
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]*");
+  private static final Pattern DISEASE = Pattern.compile("[a-z][a-z0-9_]*");
+  private static final Pattern REGION = Pattern.compile("[a-z0-9][a-z0-9-]*");
+  private static final Set<String> COMMITTERS = Set.of("magic", "runtime");
+  private static final String FREE_FORM = "pipeline.spark.conf";
+  private static final long MIN_PART_SIZE = 5L * 1024 * 1024;
+
+  private final Path confDir;
+
+  public SettingsLoader(Path confDir) {
+    this.confDir = confDir;
+  }
+
+  /** A loader for the configuration directory named by the system property or variable, else ./conf. */
+  public static SettingsLoader fromEnvironment() {
+    String dir = System.getProperty(CONF_DIR_PROPERTY);
+    if (dir == null || dir.isBlank()) {
+      dir = System.getenv(CONF_DIR_VARIABLE);
+    }
+    return new SettingsLoader(Path.of(dir == null || dir.isBlank() ? "conf" : dir));
+  }
+
+  /**
+   * Loads and validates the settings of profile {@code env} with {@code overrides} applied.
+   *
+   * @param overrides {@code KEY=VALUE} strings as given to {@code --conf}, applied in order
+   */
+  public Settings load(String env, List<String> overrides) {
+    Config merged = parseOverrides(overrides)
+        .withFallback(profile(env))
+        .withFallback(ConfigFactory.defaultReferenceUnresolved());
+    Config config;
+    try {
+      config = merged.resolve();
+    } catch (ConfigException e) {
+      throw new ConfigurationException("bad configuration: " + e.getMessage(), e);
+    }
+    checkForUnknownKeys(config);
+    try {
+      return build(env, config);
+    } catch (ConfigException e) {
+      throw new ConfigurationException("bad configuration: " + e.getMessage(), e);
+    }
+  }
+
+  /** The profiles this loader can find: {@code *.conf} in the directory and in the jar. */
+  public SortedSet<String> availableEnvs() {
+    SortedSet<String> names = new TreeSet<>();
+    if (Files.isDirectory(confDir)) {
+      try (Stream<Path> files = Files.list(confDir)) {
+        files.map(p -> p.getFileName().toString())
+            .filter(n -> n.endsWith(".conf"))
+            .forEach(n -> names.add(n.substring(0, n.length() - ".conf".length())));
+      } catch (IOException e) {
+        // an unreadable directory offers no profiles
+      }
+    }
+    names.addAll(bundledEnvs());
+    return names;
+  }
+
+  // ----- layers -----
+
+  private Config profile(String env) {
+    if (env == null || !ENV_NAME.matcher(env).matches()) {
+      throw new ConfigurationException("invalid environment name '" + env
+          + "': use letters, digits, '-' or '_'; available: " + String.join(", ", availableEnvs()));
+    }
+    ConfigParseOptions options = ConfigParseOptions.defaults().setAllowMissing(false);
+    Path file = confDir.resolve(env + ".conf");
+    try {
+      if (Files.isRegularFile(file)) {
+        return ConfigFactory.parseFile(file.toFile(), options.setOriginDescription("conf/" + env + ".conf"));
+      }
+      if (SettingsLoader.class.getClassLoader().getResource("conf/" + env + ".conf") != null) {
+        return ConfigFactory.parseResources(SettingsLoader.class.getClassLoader(), "conf/" + env + ".conf",
+            options.setOriginDescription("conf/" + env + ".conf (in the application jar)"));
+      }
+    } catch (ConfigException e) {
+      throw new ConfigurationException("cannot read conf/" + env + ".conf: " + e.getMessage(), e);
+    }
+    throw new ConfigurationException("unknown environment '" + env + "': there is no " + file
+        + "; available: " + String.join(", ", availableEnvs()));
+  }
+
+  private static Config parseOverrides(List<String> overrides) {
+    Config result = ConfigFactory.empty();
+    for (String override : overrides) {
+      int eq = override.indexOf('=');
+      if (eq <= 0) {
+        throw new ConfigurationException("bad --conf '" + override + "': expected KEY=VALUE, e.g. "
+            + "--conf pipeline.stores.raw=s3://my-raw");
+      }
+      String key = override.substring(0, eq).trim();
+      String value = override.substring(eq + 1).trim();
+      String path = overridePath(key);
+      // later overrides win over earlier ones
+      result = ConfigFactory.empty().withValue(path, overrideValue(key, value)).withFallback(result);
+    }
+    return result;
+  }
+
+  private static String overridePath(String key) {
+    if (key.startsWith("spark.")) {
+      // a Spark setting given directly: it belongs in the free-form Spark map
+      return FREE_FORM + "." + ConfigUtil.quoteString(key);
+    }
+    if (!key.startsWith("pipeline.")) {
+      throw new ConfigurationException("bad --conf key '" + key
+          + "': configuration keys start with 'pipeline.' (or 'spark.' for Spark settings)");
+    }
+    try {
+      ConfigUtil.splitPath(key);
+    } catch (ConfigException e) {
+      throw new ConfigurationException("bad --conf key '" + key + "': " + e.getMessage(), e);
+    }
+    return key;
+  }
+
+  private static ConfigValue overrideValue(String key, String value) {
+    String origin = "--conf " + key;
+    if (value.startsWith("[") || value.startsWith("{")) {
+      try {
+        return ConfigFactory.parseString("v = " + value,
+                ConfigParseOptions.defaults().setOriginDescription(origin))
+            .getValue("v");
+      } catch (ConfigException e) {
+        throw new ConfigurationException("bad --conf " + key + ": " + e.getMessage(), e);
+      }
+    }
+    // a plain value is a string: "s3://bucket" must not be read as HOCON (where // starts a comment);
+    // typed getters still read "true" as a boolean and "8" as a number
+    return ConfigValueFactory.fromAnyRef(value, origin);
+  }
+
+  // ----- validation -----
+
+  private static void checkForUnknownKeys(Config config) {
+    Config reference = ConfigFactory.defaultReference();
+    if (!config.hasPath("pipeline")) {
+      return;
+    }
+    List<String> known = reference.getConfig("pipeline").entrySet().stream()
+        .map(e -> "pipeline." + e.getKey()).toList();
+    for (Map.Entry<String, ConfigValue> entry : config.getConfig("pipeline").entrySet()) {
+      String path = "pipeline." + entry.getKey();
+      if (path.startsWith(FREE_FORM + ".") || reference.hasPathOrNull(path)) {
+        continue;
+      }
+      String suggestion = closest(path, known).map(k -> "; did you mean " + k + "?").orElse("");
+      throw new ConfigurationException("unknown configuration key " + path + " (set in "
+          + entry.getValue().origin().description() + ")" + suggestion);
+    }
+  }
+
+  private static Settings build(String env, Config c) {
+    Settings.Stores stores = new Settings.Stores(
+        store(c, "pipeline.stores.raw"), store(c, "pipeline.stores.processed"), store(c, "pipeline.stores.models"));
+
+    String endpointText = c.getString("pipeline.s3.endpoint").trim();
+    Optional<URI> endpoint = endpointText.isEmpty() ? Optional.empty() : Optional.of(endpoint(c, endpointText));
+    String region = c.getString("pipeline.s3.region").trim();
+    if (!REGION.matcher(region).matches()) {
+      throw invalid(c, "pipeline.s3.region", "a region name such as us-east-1 or eu-west-2");
+    }
+    long threshold = c.getBytes("pipeline.s3.multipart-threshold");
+    long partSize = c.getBytes("pipeline.s3.multipart-part-size");
+    if (partSize < MIN_PART_SIZE) {
+      throw invalid(c, "pipeline.s3.multipart-part-size", "at least 5M (the S3 minimum part size)");
+    }
+    if (threshold < MIN_PART_SIZE) {
+      throw invalid(c, "pipeline.s3.multipart-threshold", "at least 5M");
+    }
+    int attempts = c.getInt("pipeline.s3.max-attempts");
+    if (attempts < 1 || attempts > 50) {
+      throw invalid(c, "pipeline.s3.max-attempts", "a whole number from 1 to 50");
+    }
+    S3Settings s3 = new S3Settings(endpoint, c.getBoolean("pipeline.s3.path-style-access"), region,
+        threshold, partSize, attempts);
+
+    String master = c.getString("pipeline.spark.master").trim();
+    if (master.isEmpty()) {
+      throw invalid(c, "pipeline.spark.master", "a Spark master such as local[*] or yarn");
+    }
+    String committer = c.getString("pipeline.spark.s3-committer").trim().toLowerCase(Locale.ROOT);
+    if (!COMMITTERS.contains(committer)) {
+      throw invalid(c, "pipeline.spark.s3-committer", "one of " + String.join(", ", new TreeSet<>(COMMITTERS)));
+    }
+    Map<String, String> sparkConf = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigValue> e : c.getConfig(FREE_FORM).entrySet()) {
+      sparkConf.put(String.join(".", ConfigUtil.splitPath(e.getKey())), String.valueOf(e.getValue().unwrapped()));
+    }
+    Settings.SparkSettings spark = new Settings.SparkSettings(master, committer, sparkConf);
+
+    return new Settings(env, stores, s3, spark, diseases(c));
+  }
+
+  private static StoreUri store(Config c, String key) {
+    String value = c.getString(key);
+    try {
+      return StoreUri.parse(value);
+    } catch (InvalidStoreUriException e) {
+      throw new ConfigurationException("bad " + key + " (set in " + c.getValue(key).origin().description()
+          + "): " + e.getMessage(), e);
+    }
+  }
+
+  private static URI endpoint(Config c, String text) {
+    try {
+      URI uri = new URI(text);
+      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+      if ((scheme.equals("http") || scheme.equals("https")) && uri.getHost() != null) {
+        return uri;
+      }
+    } catch (URISyntaxException e) {
+      // reported below
+    }
+    throw invalid(c, "pipeline.s3.endpoint", "empty (AWS) or an http(s) URL such as http://127.0.0.1:9000");
+  }
+
+  private static List<String> diseases(Config c) {
+    List<String> raw = c.getStringList("pipeline.diseases");
+    Set<String> seen = new LinkedHashSet<>();
+    for (String value : raw) {
+      String disease = value.trim().toLowerCase(Locale.ROOT);
+      if (!DISEASE.matcher(disease).matches()) {
+        throw invalid(c, "pipeline.diseases", "names of lower-case letters, digits and '_' (got '" + value + "')");
+      }
+      if (!seen.add(disease)) {
+        throw invalid(c, "pipeline.diseases", "distinct names ('" + disease + "' appears twice)");
+      }
+    }
+    if (seen.isEmpty()) {
+      throw invalid(c, "pipeline.diseases", "at least one disease");
+    }
+    return new ArrayList<>(seen);
+  }
+
+  private static ConfigurationException invalid(Config c, String key, String expected) {
+    ConfigValue value = c.getValue(key);
+    return new ConfigurationException("bad " + key + " = " + value.render().replace('\n', ' ') + " (set in "
+        + value.origin().description() + "): expected " + expected);
+  }
+
+  /** The known key nearest to {@code key} by edit distance, when it is near enough to be a typo. */
+  private static Optional<String> closest(String key, List<String> known) {
+    return known.stream()
+        .min(Comparator.comparingInt(k -> distance(k, key)))
+        .filter(k -> distance(k, key) <= Math.max(2, key.length() / 4));
+  }
+
+  private static int distance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+        current[j] = Math.min(Math.min(current[j - 1] + 1, previous[j] + 1), previous[j - 1] + cost);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
+  }
+
+  private static Set<String> bundledEnvs() {
+    URL dir = SettingsLoader.class.getClassLoader().getResource("conf/local.conf");
+    if (dir == null) {
+      return Set.of();
+    }
+    Set<String> names = new TreeSet<>();
+    try {
+      if ("jar".equals(dir.getProtocol())) {
+        JarURLConnection connection = (JarURLConnection) dir.openConnection();
+        connection.setUseCaches(false);
+        try (var jar = connection.getJarFile()) {
+          jar.stream().map(e -> e.getName())
+              .filter(n -> n.startsWith("conf/") && n.endsWith(".conf") && n.indexOf('/', 5) < 0)
+              .forEach(n -> names.add(n.substring(5, n.length() - 5)));
+        }
+      } else if ("file".equals(dir.getProtocol())) {
+        try (Stream<Path> files = Files.list(Path.of(dir.toURI()).getParent())) {
+          files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".conf"))
+              .forEach(n -> names.add(n.substring(0, n.length() - 5)));
+        }
+      }
+    } catch (IOException | URISyntaxException e) {
+      return Collections.unmodifiableSet(names);
+    }
+    return names;
+  }
+}

@@ -1,0 +1,329 @@
+package org.climatehealth.pipeline.storage;
+
+import java.io.FileNotFoundException;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * {@link Storage} over a local directory. Keys map to files below the root and can never leave
+ * it. Writes go to a hidden temporary file beside the target and are renamed into place on
+ * close, so readers see whole objects or none. Folders left empty by deletes are removed, as a
+ * prefix disappears on S3 when its last object goes.
+ */
+public final class LocalStorage implements Storage {
+
+  /** Names of in-flight writes; never listed. */
+  static final String TEMP_MARKER = ".pipeline-tmp-";
+
+  private final StoreUri uri;
+  private final Path root;
+
+  public LocalStorage(StoreUri uri) {
+    if (!uri.isLocal()) {
+      throw new IllegalArgumentException(uri + " is not a local store");
+    }
+    this.uri = uri;
+    this.root = uri.directory();
+  }
+
+  @Override
+  public StoreUri uri() {
+    return uri;
+  }
+
+  @Override
+  public Optional<ObjectInfo> stat(String key) {
+    Path file = file(Keys.key(key));
+    if (!Files.isRegularFile(file)) {
+      return Optional.empty();
+    }
+    return Optional.of(info(key, file));
+  }
+
+  @Override
+  public boolean exists(String key) {
+    return Files.exists(file(Keys.key(key)));
+  }
+
+  @Override
+  public InputStream open(String key) {
+    Path file = file(Keys.key(key));
+    try {
+      if (Files.isDirectory(file)) {
+        throw new ObjectNotFoundException(uri.resolve(key) + " (a folder, not an object)");
+      }
+      return Files.newInputStream(file);
+    } catch (NoSuchFileException | FileNotFoundException e) {
+      throw new ObjectNotFoundException(uri.resolve(key).toString());
+    } catch (IOException e) {
+      throw failure("open", key, e);
+    }
+  }
+
+  @Override
+  public OutputStream create(String key) {
+    Path target = file(Keys.key(key));
+    try {
+      if (Files.isDirectory(target)) {
+        throw new StorageException("cannot write " + uri.resolve(key) + ": a folder exists at that key");
+      }
+      Files.createDirectories(target.getParent());
+      Path temp = Files.createTempFile(target.getParent(), TEMP_MARKER, "");
+      return new FilterOutputStream(Files.newOutputStream(temp)) {
+        private boolean closed;
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+          out.write(b, off, len);
+        }
+
+        @Override
+        public void close() throws IOException {
+          if (closed) {
+            return;
+          }
+          closed = true;
+          try {
+            super.close();
+            moveIntoPlace(temp, target);
+          } finally {
+            Files.deleteIfExists(temp);
+          }
+        }
+      };
+    } catch (IOException e) {
+      throw failure("write", key, e);
+    }
+  }
+
+  private static void moveIntoPlace(Path temp, Path target) throws IOException {
+    try {
+      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    } catch (AtomicMoveNotSupportedException e) {
+      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  @Override
+  public List<ObjectInfo> list(String prefix) {
+    List<ObjectInfo> result = new ArrayList<>();
+    for (Path file : files(prefix)) {
+      result.add(info(key(file), file));
+    }
+    return result;
+  }
+
+  @Override
+  public StorageUsage usage(String prefix) {
+    // sizes only: no checksums, which list() computes
+    List<ObjectInfo> sizes = new ArrayList<>();
+    for (Path file : files(prefix)) {
+      try {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        sizes.add(new ObjectInfo(key(file), attributes.size(), attributes.lastModifiedTime().toInstant(), ""));
+      } catch (NoSuchFileException e) {
+        // deleted while we walked: not there any more
+      } catch (IOException e) {
+        throw failure("stat", key(file), e);
+      }
+    }
+    return StorageUsage.of(prefix, sizes);
+  }
+
+  @Override
+  public boolean delete(String key) {
+    Path file = file(Keys.key(key));
+    if (!Files.isRegularFile(file)) {
+      return false;
+    }
+    try {
+      boolean deleted = Files.deleteIfExists(file);
+      pruneEmptyParents(file.getParent());
+      return deleted;
+    } catch (IOException e) {
+      throw failure("delete", key, e);
+    }
+  }
+
+  @Override
+  public long deletePrefix(String prefix) {
+    long count = 0;
+    for (Path file : files(prefix)) {
+      try {
+        if (Files.deleteIfExists(file)) {
+          count++;
+        }
+      } catch (IOException e) {
+        throw failure("delete", key(file), e);
+      }
+    }
+    // folders (and folder markers) below the prefix go too, as they would on S3
+    Path start = searchRoot(prefix);
+    if (Files.isDirectory(start)) {
+      try (Stream<Path> walk = Files.walk(start)) {
+        List<Path> folders = walk.filter(Files::isDirectory)
+            .filter(dir -> !dir.equals(root) && matches(dir, prefix))
+            .sorted(Comparator.reverseOrder())
+            .toList();
+        for (Path dir : folders) {
+          deleteIfEmpty(dir);
+        }
+      } catch (IOException | UncheckedIOException e) {
+        throw failure("delete", prefix, e instanceof UncheckedIOException u ? u.getCause() : (IOException) e);
+      }
+      pruneEmptyParents(start.equals(root) ? root : start.getParent());
+    }
+    return count;
+  }
+
+  @Override
+  public void createFolder(String key) {
+    Path dir = file(Keys.key(key));
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw failure("create folder", key, e);
+    }
+  }
+
+  @Override
+  public String checksum(String key) {
+    Path file = file(Keys.key(key));
+    if (!Files.isRegularFile(file)) {
+      throw new ObjectNotFoundException(uri.resolve(key).toString());
+    }
+    return md5(file);
+  }
+
+  @Override
+  public void uploadFile(Path source, String key) {
+    Path target = file(Keys.key(key));
+    try {
+      Files.createDirectories(target.getParent());
+      Path temp = Files.createTempFile(target.getParent(), TEMP_MARKER, "");
+      try {
+        Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
+        moveIntoPlace(temp, target);
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot upload " + source + " to " + uri.resolve(key) + ": " + e, e);
+    }
+  }
+
+  /** Hex MD5 of a local file's content. */
+  public static String md5(Path file) {
+    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("MD5"))) {
+      in.transferTo(OutputStream.nullOutputStream());
+      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+    } catch (NoSuchFileException e) {
+      throw new ObjectNotFoundException(file.toString());
+    } catch (IOException e) {
+      throw new StorageException("cannot read " + file + ": " + e.getMessage(), e);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("MD5 is required of every Java platform", e);
+    }
+  }
+
+  // ----- internals -----
+
+  private Path file(String key) {
+    Path resolved = root.resolve(key).normalize();
+    if (!resolved.startsWith(root)) {
+      // Keys already refuses '..'; this guards against anything the rules did not foresee
+      throw new InvalidKeyException("invalid key '" + key + "': it leaves the store " + uri);
+    }
+    return resolved;
+  }
+
+  private String key(Path file) {
+    return root.relativize(file).toString().replace(java.io.File.separatorChar, '/');
+  }
+
+  /** The deepest directory that holds every key starting with {@code prefix}. */
+  private Path searchRoot(String prefix) {
+    Keys.prefix(prefix);
+    int slash = prefix.lastIndexOf('/');
+    return slash < 0 ? root : file(prefix.substring(0, slash));
+  }
+
+  private boolean matches(Path path, String prefix) {
+    String key = key(path);
+    return key.startsWith(prefix) || (Files.isDirectory(path) && (key + "/").startsWith(prefix));
+  }
+
+  /** Regular files whose keys start with {@code prefix}, sorted by key, in-flight writes excluded. */
+  private List<Path> files(String prefix) {
+    Path start = searchRoot(prefix);
+    if (!Files.isDirectory(start)) {
+      return List.of();
+    }
+    try (Stream<Path> walk = Files.walk(start)) {
+      return walk.filter(Files::isRegularFile)
+          .filter(p -> !p.getFileName().toString().startsWith(TEMP_MARKER))
+          .filter(p -> key(p).startsWith(prefix))
+          .sorted(Comparator.comparing(this::key))
+          .toList();
+    } catch (IOException | UncheckedIOException e) {
+      throw new StorageException("cannot list " + uri.resolve(prefix) + ": " + e.getMessage(), e);
+    }
+  }
+
+  private ObjectInfo info(String key, Path file) {
+    try {
+      BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+      return new ObjectInfo(key, attributes.size(), attributes.lastModifiedTime().toInstant(), md5(file));
+    } catch (IOException e) {
+      throw failure("stat", key, e);
+    }
+  }
+
+  private void pruneEmptyParents(Path dir) {
+    Path current = dir;
+    while (current != null && current.startsWith(root) && !current.equals(root)) {
+      if (!deleteIfEmpty(current)) {
+        return;
+      }
+      current = current.getParent();
+    }
+  }
+
+  private static boolean deleteIfEmpty(Path dir) {
+    try {
+      return Files.deleteIfExists(dir);
+    } catch (DirectoryNotEmptyException e) {
+      return false;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  private StorageException failure(String operation, String key, IOException e) {
+    return new StorageException("cannot " + operation + " " + uri.resolve(key) + ": " + e, e);
+  }
+
+  @Override
+  public String toString() {
+    return "LocalStorage[" + uri + "]";
+  }
+}

@@ -1,0 +1,171 @@
+package org.climatehealth.pipeline.storage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One store (a local directory or an S3 bucket and prefix) seen as a flat namespace of objects
+ * named by relative keys ({@link Keys}).
+ *
+ * <p>Every implementation behaves the same: keys are validated the same way, objects written
+ * through {@link #create(String)} become visible only when the stream is closed, listings are
+ * recursive and sorted by key, and a missing object raises {@link ObjectNotFoundException}.
+ * Failures are unchecked {@link StorageException}s.
+ */
+public interface Storage extends AutoCloseable {
+
+  /** Where this store lives, e.g. {@code file:/data/raw-bucket} or {@code s3://bucket/prefix}. */
+  StoreUri uri();
+
+  /** The object at {@code key}, or empty when there is none (folders are not objects). */
+  Optional<ObjectInfo> stat(String key);
+
+  /**
+   * True when an object exists at {@code key}, or {@code key} is a folder: a folder marker or any
+   * object below {@code key/}.
+   */
+  boolean exists(String key);
+
+  /** Opens an object for reading. */
+  InputStream open(String key);
+
+  /**
+   * Creates or replaces an object. Nothing is visible at {@code key} until the returned stream is
+   * closed; then the whole content is.
+   */
+  OutputStream create(String key);
+
+  /** Every object whose key starts with {@code prefix} ("" for all), recursively, sorted by key. */
+  List<ObjectInfo> list(String prefix);
+
+  /** Deletes one object; returns false when there was none. */
+  boolean delete(String key);
+
+  /** Deletes every object whose key starts with {@code prefix}; returns how many. */
+  long deletePrefix(String prefix);
+
+  /** Creates a folder marker at {@code key} (an empty folder that {@link #exists} reports). */
+  void createFolder(String key);
+
+  /**
+   * The hex MD5 of the object's content. Free for local files and for S3 objects written in one
+   * piece; objects uploaded in parts by this layer carry it as metadata.
+   */
+  String checksum(String key);
+
+  // ----- conveniences, overridden where an implementation can do better -----
+
+  /** Uploads a local file to {@code key}. */
+  default void uploadFile(Path source, String key) {
+    try (InputStream in = Files.newInputStream(source); OutputStream out = create(key)) {
+      in.transferTo(out);
+    } catch (IOException e) {
+      throw new StorageException("cannot upload " + source + " to " + uri().resolve(key) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Downloads {@code key} to a local file, replacing it; the file appears complete or not at all. */
+  default void downloadFile(String key, Path target) {
+    Path parent = target.toAbsolutePath().getParent();
+    Path partial = null;
+    try (InputStream in = open(key)) {
+      Files.createDirectories(parent);
+      partial = Files.createTempFile(parent, "." + target.getFileName(), ".partial");
+      Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+      Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      throw new StorageException("cannot download " + uri().resolve(key) + " to " + target + ": " + e.getMessage(), e);
+    } finally {
+      if (partial != null) {
+        try {
+          Files.deleteIfExists(partial);
+        } catch (IOException ignored) {
+          // best effort: the partial file is hidden and named as such
+        }
+      }
+    }
+  }
+
+  default byte[] readBytes(String key) {
+    try (InputStream in = open(key)) {
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new StorageException("cannot read " + uri().resolve(key) + ": " + e.getMessage(), e);
+    }
+  }
+
+  default void writeBytes(String key, byte[] content) {
+    try (OutputStream out = create(key)) {
+      out.write(content);
+    } catch (IOException e) {
+      throw new StorageException("cannot write " + uri().resolve(key) + ": " + e.getMessage(), e);
+    }
+  }
+
+  default String readText(String key) {
+    return new String(readBytes(key), StandardCharsets.UTF_8);
+  }
+
+  default void writeText(String key, String text) {
+    writeBytes(key, text.getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Reads a JSON object into {@code type} (a record, a map, a {@link JsonNode}...). */
+  default <T> T readJson(String key, Class<T> type) {
+    try {
+      return Json.MAPPER.readValue(readBytes(key), type);
+    } catch (IOException e) {
+      throw new StorageException("cannot parse JSON in " + uri().resolve(key) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes a value as pretty-printed JSON. */
+  default void writeJson(String key, Object value) {
+    try {
+      writeBytes(key, Json.MAPPER.writeValueAsBytes(value));
+    } catch (IOException e) {
+      throw new StorageException("cannot write JSON to " + uri().resolve(key) + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Object count and bytes under {@code prefix}, with a breakdown by top-level prefix. */
+  default StorageUsage usage(String prefix) {
+    return StorageUsage.of(prefix, list(prefix));
+  }
+
+  @Override
+  default void close() {}
+
+  /** The one JSON mapper of the storage layer (Jackson, from Spark's classpath). */
+  final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper()
+        .findAndRegisterModules()
+        .enable(SerializationFeature.INDENT_OUTPUT)
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    private Json() {}
+
+    /** Serialises a value to an in-memory JSON string (for reports printed to stdout). */
+    public static String write(Object value) {
+      try {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        MAPPER.writeValue(out, value);
+        return out.toString(StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}

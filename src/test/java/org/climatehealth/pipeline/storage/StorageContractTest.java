@@ -1,0 +1,307 @@
+package org.climatehealth.pipeline.storage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The behaviour every {@link Storage} implementation promises. Subclasses supply an empty store;
+ * the same tests run unchanged against local disk and a real S3 API (S3Proxy).
+ */
+public abstract class StorageContractTest {
+
+  // MD5 values worked out with `printf 'hello' | md5sum` and `printf '' | md5sum`
+  static final String MD5_HELLO = "5d41402abc4b2a76b9719d911017c592";
+  static final String MD5_EMPTY = "d41d8cd98f00b204e9800998ecf8427e";
+
+  protected Storage storage;
+
+  @TempDir protected Path tempDir;
+
+  /** An empty store, new for each test. */
+  protected abstract Storage newStorage();
+
+  protected void afterEach() {}
+
+  @BeforeEach
+  void setUpStorage() {
+    storage = newStorage();
+  }
+
+  @AfterEach
+  void tearDownStorage() {
+    afterEach();
+  }
+
+  @Test
+  void writtenTextReadsBackAndIsListedWithSizeAndChecksum() {
+    Instant before = Instant.now().minus(Duration.ofMinutes(5));
+    storage.writeText("raw/hello.txt", "hello");
+
+    assertThat(storage.readText("raw/hello.txt")).isEqualTo("hello");
+    assertThat(storage.exists("raw/hello.txt")).isTrue();
+    ObjectInfo info = storage.stat("raw/hello.txt").orElseThrow();
+    assertThat(info.key()).isEqualTo("raw/hello.txt");
+    assertThat(info.size()).isEqualTo(5);
+    assertThat(info.etag()).isEqualTo(MD5_HELLO);
+    assertThat(info.etagIsContentMd5()).isTrue();
+    assertThat(info.lastModified()).isAfter(before).isBefore(Instant.now().plus(Duration.ofMinutes(5)));
+    assertThat(storage.checksum("raw/hello.txt")).isEqualTo(MD5_HELLO);
+  }
+
+  @Test
+  void bytesRoundTripExactlyIncludingEmptyAndNonUtf8Content() {
+    byte[] binary = new byte[256];
+    for (int i = 0; i < binary.length; i++) {
+      binary[i] = (byte) i;
+    }
+    storage.writeBytes("bin/all-bytes", binary);
+    storage.writeBytes("bin/empty", new byte[0]);
+
+    assertThat(storage.readBytes("bin/all-bytes")).isEqualTo(binary);
+    assertThat(storage.readBytes("bin/empty")).isEmpty();
+    assertThat(storage.stat("bin/empty").orElseThrow().size()).isZero();
+    assertThat(storage.checksum("bin/empty")).isEqualTo(MD5_EMPTY);
+  }
+
+  @Test
+  void writingAgainReplacesTheObject() {
+    storage.writeText("a.txt", "first version");
+    storage.writeText("a.txt", "hello");
+
+    assertThat(storage.readText("a.txt")).isEqualTo("hello");
+    assertThat(storage.list("")).extracting(ObjectInfo::key).containsExactly("a.txt");
+  }
+
+  @Test
+  void anObjectIsInvisibleUntilItsStreamIsClosed() throws IOException {
+    OutputStream out = storage.create("staged/part.txt");
+    out.write("half of it".getBytes(StandardCharsets.UTF_8));
+    out.flush();
+
+    assertThat(storage.exists("staged/part.txt")).isFalse();
+    assertThat(storage.list("")).isEmpty();
+
+    out.close();
+    assertThat(storage.readText("staged/part.txt")).isEqualTo("half of it");
+  }
+
+  @Test
+  void streamsReadWhatWasWritten() throws IOException {
+    try (OutputStream out = storage.create("s/stream.bin")) {
+      for (int i = 0; i < 1000; i++) {
+        out.write(i % 251);
+      }
+    }
+    try (InputStream in = storage.open("s/stream.bin")) {
+      byte[] all = in.readAllBytes();
+      assertThat(all).hasSize(1000);
+      assertThat(all[250] & 0xff).isEqualTo(250);
+      assertThat(all[251] & 0xff).isEqualTo(0);
+    }
+  }
+
+  @Test
+  void listIsRecursiveSortedAndFiltersByStringPrefix() {
+    storage.writeText("raw/health_data.csv", "h");
+    storage.writeText("raw/climate_data_2024-01-02.csv", "c2");
+    storage.writeText("raw/climate_data_2024-01-01.csv", "c1");
+    storage.writeText("processed/climate/part-0.parquet", "pq");
+    storage.writeText("top.txt", "t");
+
+    assertThat(storage.list("")).extracting(ObjectInfo::key).containsExactly(
+        "processed/climate/part-0.parquet",
+        "raw/climate_data_2024-01-01.csv",
+        "raw/climate_data_2024-01-02.csv",
+        "raw/health_data.csv",
+        "top.txt");
+    assertThat(storage.list("raw/")).extracting(ObjectInfo::key).containsExactly(
+        "raw/climate_data_2024-01-01.csv", "raw/climate_data_2024-01-02.csv", "raw/health_data.csv");
+    // a prefix is a string prefix, as on S3: it need not end at a folder boundary
+    assertThat(storage.list("raw/climate_data")).extracting(ObjectInfo::key).containsExactly(
+        "raw/climate_data_2024-01-01.csv", "raw/climate_data_2024-01-02.csv");
+    assertThat(storage.list("raw/climate_data_2024-01-02.csv")).extracting(ObjectInfo::size)
+        .containsExactly(2L);
+    assertThat(storage.list("nothing/here/")).isEmpty();
+  }
+
+  @Test
+  void existsCoversObjectsAndFoldersButNotPartialNames() {
+    storage.writeText("processed/climate/part-0.parquet", "x");
+
+    assertThat(storage.exists("processed/climate/part-0.parquet")).isTrue();
+    assertThat(storage.exists("processed/climate")).isTrue();
+    assertThat(storage.exists("processed")).isTrue();
+    assertThat(storage.exists("processed/clim")).isFalse();
+    assertThat(storage.exists("processed/climate/part-0")).isFalse();
+    assertThat(storage.stat("processed/climate")).isEmpty();
+  }
+
+  @Test
+  void aFolderMarkerExistsButIsNotAnObject() {
+    storage.createFolder("models/risk");
+
+    assertThat(storage.exists("models/risk")).isTrue();
+    assertThat(storage.exists("models")).isTrue();
+    assertThat(storage.stat("models/risk")).isEmpty();
+    assertThat(storage.list("")).isEmpty();
+    assertThat(storage.usage("").objects()).isZero();
+
+    storage.writeText("models/risk/v0001/metadata.json", "{}");
+    assertThat(storage.list("models/")).extracting(ObjectInfo::key)
+        .containsExactly("models/risk/v0001/metadata.json");
+  }
+
+  @Test
+  void missingObjectsAreReportedAsNotFound() {
+    assertThat(storage.exists("nope.txt")).isFalse();
+    assertThat(storage.stat("nope.txt")).isEmpty();
+    assertThatThrownBy(() -> storage.open("nope.txt")).isInstanceOf(ObjectNotFoundException.class)
+        .hasMessageContaining("nope.txt");
+    assertThatThrownBy(() -> storage.readText("dir/nope.txt")).isInstanceOf(ObjectNotFoundException.class);
+    assertThatThrownBy(() -> storage.checksum("nope.txt")).isInstanceOf(ObjectNotFoundException.class);
+    assertThatThrownBy(() -> storage.downloadFile("nope.txt", tempDir.resolve("x")))
+        .isInstanceOf(ObjectNotFoundException.class);
+    assertThat(tempDir.resolve("x")).doesNotExist();
+  }
+
+  @Test
+  void deleteRemovesOneObjectAndSaysWhetherItExisted() {
+    storage.writeText("d/one.txt", "1");
+    storage.writeText("d/two.txt", "2");
+
+    assertThat(storage.delete("d/one.txt")).isTrue();
+    assertThat(storage.delete("d/one.txt")).isFalse();
+    assertThat(storage.exists("d/one.txt")).isFalse();
+    assertThat(storage.list("")).extracting(ObjectInfo::key).containsExactly("d/two.txt");
+
+    assertThat(storage.delete("d/two.txt")).isTrue();
+    // the folder goes with its last object, as a prefix does on S3
+    assertThat(storage.exists("d")).isFalse();
+  }
+
+  @Test
+  void deletePrefixRemovesEverythingBelowItAndNothingElse() {
+    storage.writeText("predictions/date=2024-01-01/part-0.parquet", "a");
+    storage.writeText("predictions/date=2024-01-01/part-1.parquet", "b");
+    storage.writeText("predictions/date=2024-01-02/part-0.parquet", "c");
+    storage.writeText("predictions/date=2024-01-010/part-0.parquet", "d");
+    storage.writeText("alerts/date=2024-01-01/part-0.parquet", "e");
+    storage.createFolder("predictions/date=2024-01-01/empty");
+
+    assertThat(storage.deletePrefix("predictions/date=2024-01-01/")).isEqualTo(2);
+
+    assertThat(storage.list("")).extracting(ObjectInfo::key).containsExactly(
+        "alerts/date=2024-01-01/part-0.parquet",
+        "predictions/date=2024-01-010/part-0.parquet",
+        "predictions/date=2024-01-02/part-0.parquet");
+    assertThat(storage.exists("predictions/date=2024-01-01")).isFalse();
+    assertThat(storage.deletePrefix("nothing/")).isZero();
+    assertThat(storage.deletePrefix("")).isEqualTo(3);
+    assertThat(storage.list("")).isEmpty();
+  }
+
+  @Test
+  void jsonRoundTripsRecordsAndMaps() {
+    record Model(String name, int version, List<String> features) {}
+    storage.writeJson("models/risk/v0001/metadata.json", new Model("risk", 1, List.of("rain", "temp")));
+
+    Model back = storage.readJson("models/risk/v0001/metadata.json", Model.class);
+    assertThat(back).isEqualTo(new Model("risk", 1, List.of("rain", "temp")));
+    @SuppressWarnings("unchecked")
+    Map<String, Object> asMap = storage.readJson("models/risk/v0001/metadata.json", Map.class);
+    assertThat(asMap).containsEntry("name", "risk").containsEntry("version", 1);
+    assertThat(storage.readText("models/risk/v0001/metadata.json")).contains("\"features\"");
+  }
+
+  @Test
+  void readingInvalidJsonFailsWithTheLocation() {
+    storage.writeText("bad.json", "{not json");
+    assertThatThrownBy(() -> storage.readJson("bad.json", Map.class))
+        .isInstanceOf(StorageException.class)
+        .hasMessageContaining("bad.json");
+  }
+
+  @Test
+  void filesUploadAndDownloadByteForByte() throws IOException {
+    Path source = tempDir.resolve("source.csv");
+    Files.writeString(source, "date,location_id\n2024-01-01,KA-BLR\n");
+
+    storage.uploadFile(source, "raw/climate_data.csv");
+    Path target = tempDir.resolve("out/copy.csv");
+    storage.downloadFile("raw/climate_data.csv", target);
+
+    assertThat(target).hasSameBinaryContentAs(source);
+    assertThat(storage.checksum("raw/climate_data.csv")).isEqualTo(LocalStorage.md5(source));
+    // downloading again replaces the file
+    storage.writeText("raw/climate_data.csv", "hello");
+    storage.downloadFile("raw/climate_data.csv", target);
+    assertThat(target).hasContent("hello");
+    try (var files = Files.list(target.getParent())) {
+      assertThat(files).containsExactly(target);
+    }
+  }
+
+  @Test
+  void usageCountsObjectsAndBytesByTopLevelPrefix() {
+    storage.writeText("raw/a.csv", "12345");
+    storage.writeText("raw/sub/b.csv", "123");
+    storage.writeText("processed/c.parquet", "1234567890");
+    storage.writeText("readme.txt", "12");
+    storage.createFolder("models");
+
+    StorageUsage all = storage.usage("");
+    assertThat(all.objects()).isEqualTo(4);
+    assertThat(all.bytes()).isEqualTo(20);
+    assertThat(all.byTopLevelPrefix()).containsExactly(
+        Map.entry("", new StorageUsage.Totals(1, 2)),
+        Map.entry("processed/", new StorageUsage.Totals(1, 10)),
+        Map.entry("raw/", new StorageUsage.Totals(2, 8)));
+
+    StorageUsage raw = storage.usage("raw/");
+    assertThat(raw.objects()).isEqualTo(2);
+    assertThat(raw.bytes()).isEqualTo(8);
+    assertThat(raw.byTopLevelPrefix()).containsExactly(
+        Map.entry("", new StorageUsage.Totals(1, 5)),
+        Map.entry("sub/", new StorageUsage.Totals(1, 3)));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"../escape.txt", "raw/../../escape.txt", "/etc/passwd", "raw//double.txt",
+      "raw/./x.txt", "raw\\x.txt", ".."})
+  void keysThatCouldLeaveTheStoreAreRefusedEverywhere(String key) {
+    assertThatThrownBy(() -> storage.writeText(key, "x")).isInstanceOf(InvalidKeyException.class)
+        .hasMessageContaining("invalid key");
+    assertThatThrownBy(() -> storage.readText(key)).isInstanceOf(InvalidKeyException.class);
+    assertThatThrownBy(() -> storage.exists(key)).isInstanceOf(InvalidKeyException.class);
+    assertThatThrownBy(() -> storage.delete(key)).isInstanceOf(InvalidKeyException.class);
+    assertThatThrownBy(() -> storage.list(key)).isInstanceOf(InvalidKeyException.class);
+    assertThatThrownBy(() -> storage.deletePrefix(key)).isInstanceOf(InvalidKeyException.class);
+    assertThatThrownBy(() -> storage.createFolder(key)).isInstanceOf(InvalidKeyException.class);
+    assertThat(storage.list("")).isEmpty();
+  }
+
+  @Test
+  void keysWithSpacesAndUnicodeWork() {
+    storage.writeText("raw/district data/Bengaluru Urbän.csv", "hello");
+    assertThat(storage.readText("raw/district data/Bengaluru Urbän.csv")).isEqualTo("hello");
+    assertThat(storage.list("raw/district data/")).extracting(ObjectInfo::key)
+        .containsExactly("raw/district data/Bengaluru Urbän.csv");
+  }
+}
