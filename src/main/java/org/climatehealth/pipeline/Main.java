@@ -44,20 +44,17 @@ public final class Main implements Runnable {
 
   /** Runs one invocation in either spelling and returns its exit code. */
   public static int execute(CommandLine commandLine, String... args) {
-    String[] cliArgs = GlueArguments.isGlueStyle(args) ? GlueArguments.toCommandLine(commandLine, args) : args;
+    String[] cliArgs;
+    try {
+      cliArgs = GlueArguments.isGlueStyle(args) ? GlueArguments.toCommandLine(commandLine, args) : args;
+    } catch (CommandLine.ParameterException e) {
+      return handleUsageError(e, args);
+    }
     return commandLine.execute(cliArgs);
   }
 
   public static void main(String[] args) {
-    int code;
-    try {
-      code = execute(createCommandLine(), args);
-    } catch (RuntimeException e) {
-      // failures outside a command (e.g. Glue arguments that name no command)
-      System.err.println("error: " + e.getMessage());
-      code = ExitCodes.of(e);
-    }
-    System.exit(code);
+    System.exit(execute(createCommandLine(), args));
   }
 
   /** A failure inside a command: one clear line first, then the causes; the stack trace only with --verbose. */

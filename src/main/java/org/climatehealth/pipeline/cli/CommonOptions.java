@@ -31,6 +31,7 @@ public final class CommonOptions {
   /** The validated settings of this invocation, built once. */
   public Settings settings() {
     if (settings == null) {
+      runId(); // a bad --run-id is refused before any work starts
       settings = SettingsLoader.fromEnvironment().load(env, overrides);
     }
     return settings;

@@ -100,7 +100,7 @@ public final class StorageCommand implements Runnable {
       for (Location location : locationsOrStores(locations).values()) {
         Storage storage = stores.open(location.store());
         for (ObjectInfo info : listing(storage, location.key())) {
-          out().printf(Locale.ROOT, "%-20s %14d  %-34s  %s%n", info.lastModified().truncatedTo(ChronoUnit.SECONDS),
+          out().printf(Locale.ROOT, "%-20s %14d  %-32s  %s%n", info.lastModified().truncatedTo(ChronoUnit.SECONDS),
               info.size(), info.etag(), location.store().resolve(info.key()));
           count++;
           bytes += info.size();

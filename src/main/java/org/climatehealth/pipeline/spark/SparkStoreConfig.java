@@ -1,0 +1,72 @@
+package org.climatehealth.pipeline.spark;
+
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import org.climatehealth.pipeline.config.S3Settings;
+import org.climatehealth.pipeline.config.Settings;
+
+/**
+ * The Hadoop and Spark options that let Spark reach the configured stores: S3A connection
+ * settings, and the S3A magic committer for S3 outputs. Pure functions of {@link Settings}, so
+ * they can be checked without a session.
+ *
+ * <p>With only local stores both maps are empty: Spark's default committer stays, which local
+ * dynamic partition overwrite needs. Neither map ever holds credentials: S3A, like the SDK
+ * clients of the storage layer, takes them from the AWS default provider chain.
+ */
+public final class SparkStoreConfig {
+  /** {@code pipeline.spark.s3-committer} value that selects the S3A magic committer. */
+  public static final String MAGIC_COMMITTER = "magic";
+
+  static final String PATH_OUTPUT_COMMIT_PROTOCOL =
+      "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol";
+  static final String BINDING_PARQUET_COMMITTER =
+      "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter";
+  static final String DEFAULT_CREDENTIALS_PROVIDER =
+      "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider";
+
+  private SparkStoreConfig() {}
+
+  /**
+   * Hadoop {@code fs.s3a.*} options (without the {@code spark.hadoop.} prefix) when any store is
+   * on S3; empty otherwise.
+   */
+  public static Map<String, String> hadoopOptions(Settings settings) {
+    Map<String, String> options = new LinkedHashMap<>();
+    if (!settings.stores().anyS3()) {
+      return options;
+    }
+    S3Settings s3 = settings.s3();
+    s3.endpoint().ifPresent(endpoint -> options.put("fs.s3a.endpoint", endpoint.toString()));
+    boolean plainHttp = s3.endpoint()
+        .map(endpoint -> "http".equals(String.valueOf(endpoint.getScheme()).toLowerCase(Locale.ROOT)))
+        .orElse(false);
+    options.put("fs.s3a.path.style.access", Boolean.toString(s3.pathStyleAccess()));
+    // explicit: S3A otherwise guesses (us-east-2 on Glue)
+    options.put("fs.s3a.endpoint.region", s3.region());
+    options.put("fs.s3a.connection.ssl.enabled", Boolean.toString(!plainHttp));
+    options.put("fs.s3a.aws.credentials.provider", DEFAULT_CREDENTIALS_PROVIDER);
+    options.put("fs.s3a.attempts.maximum", Integer.toString(s3.maxAttempts()));
+    // the user's s3:// spelling, should a path reach Hadoop unmapped
+    options.put("fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
+    return options;
+  }
+
+  /**
+   * Spark options selecting the S3A magic committer, when any store is on S3 and the configured
+   * committer is {@value #MAGIC_COMMITTER}; empty otherwise (local stores only, or
+   * {@code runtime} to keep the runtime's own setup, as on Glue).
+   */
+  public static Map<String, String> sparkOptions(Settings settings) {
+    Map<String, String> options = new LinkedHashMap<>();
+    if (!settings.stores().anyS3() || !MAGIC_COMMITTER.equals(settings.spark().s3Committer())) {
+      return options;
+    }
+    options.put("spark.hadoop.fs.s3a.committer.name", MAGIC_COMMITTER);
+    options.put("spark.hadoop.fs.s3a.committer.magic.enabled", "true");
+    options.put("spark.sql.sources.commitProtocolClass", PATH_OUTPUT_COMMIT_PROTOCOL);
+    options.put("spark.sql.parquet.output.committer.class", BINDING_PARQUET_COMMITTER);
+    return options;
+  }
+}

@@ -1,0 +1,507 @@
+package org.climatehealth.pipeline.storage;
+
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
+import software.amazon.awssdk.services.s3.model.GetObjectRequest;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Error;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.model.S3Object;
+import software.amazon.awssdk.transfer.s3.model.DownloadFileRequest;
+import software.amazon.awssdk.transfer.s3.model.UploadFileRequest;
+import software.amazon.awssdk.transfer.s3.progress.LoggingTransferListener;
+
+/**
+ * {@link Storage} over one S3 bucket and key prefix ({@code s3://bucket/prefix}), through the AWS
+ * SDK v2 clients of an {@link S3Clients} (shared, not closed here).
+ *
+ * <p>Keys are relative to the store prefix. Folder markers (keys ending in {@code /}) are never
+ * listed or counted. Writes spool to a local temporary file and upload on close, in one request
+ * below the multipart threshold and in parts through the transfer manager above it. Every upload
+ * carries the content MD5 as user metadata {@value #MD5_METADATA}, so {@link #checksum} can
+ * answer for multipart objects, whose ETag is not an MD5, without reading them.
+ */
+public final class S3Storage implements Storage {
+  /** User metadata holding the lower-case hex MD5 of the content. */
+  public static final String MD5_METADATA = "content-md5-hex";
+
+  private static final Logger LOG = LoggerFactory.getLogger(S3Storage.class);
+  private static final Pattern MD5_HEX = Pattern.compile("[0-9a-f]{32}");
+  private static final int DELETE_BATCH = 1000;
+
+  private final StoreUri uri;
+  private final S3Clients clients;
+  private final String bucket;
+  /** The store's key prefix with a trailing '/', or "" for a whole bucket. */
+  private final String root;
+
+  /** A store at {@code uri} (an {@code s3://} URI) reached through {@code clients}. */
+  public S3Storage(StoreUri uri, S3Clients clients) {
+    if (!uri.isS3()) {
+      throw new IllegalArgumentException(uri + " is not an S3 store");
+    }
+    this.uri = uri;
+    this.clients = Objects.requireNonNull(clients, "clients");
+    this.bucket = uri.bucket();
+    this.root = Keys.folder(uri.prefix());
+  }
+
+  @Override
+  public StoreUri uri() {
+    return uri;
+  }
+
+  @Override
+  public Optional<ObjectInfo> stat(String key) {
+    Keys.key(key);
+    return head(key).map(head -> new ObjectInfo(key, sizeOf(head), orEpoch(head.lastModified()),
+        unquote(head.eTag())));
+  }
+
+  @Override
+  public boolean exists(String key) {
+    Keys.key(key);
+    if (head(key).isPresent()) {
+      return true;
+    }
+    String folder = uri.objectKey(key) + "/";
+    try {
+      return !s3().listObjectsV2(b -> b.bucket(bucket).prefix(folder).maxKeys(1)).contents().isEmpty();
+    } catch (SdkException e) {
+      throw failure("check", key, e);
+    }
+  }
+
+  @Override
+  public InputStream open(String key) {
+    Keys.key(key);
+    try {
+      return s3().getObject(b -> b.bucket(bucket).key(uri.objectKey(key)));
+    } catch (SdkException e) {
+      throw isNotFound(e) ? notFound(key) : failure("open", key, e);
+    }
+  }
+
+  @Override
+  public OutputStream create(String key) {
+    Keys.key(key);
+    try {
+      return new SpoolingUpload(key);
+    } catch (IOException e) {
+      throw new StorageException("cannot write " + uri.resolve(key) + ": cannot create a local spool file: " + e, e);
+    }
+  }
+
+  @Override
+  public List<ObjectInfo> list(String prefix) {
+    Keys.prefix(prefix);
+    List<ObjectInfo> result = new ArrayList<>();
+    try {
+      for (S3Object object : listRaw(prefix)) {
+        if (!object.key().endsWith("/")) {
+          result.add(new ObjectInfo(object.key().substring(root.length()), sizeOf(object),
+              orEpoch(object.lastModified()), unquote(object.eTag())));
+        }
+      }
+    } catch (SdkException e) {
+      throw failure("list", prefix, e);
+    }
+    result.sort(Comparator.comparing(ObjectInfo::key));
+    return result;
+  }
+
+  @Override
+  public boolean delete(String key) {
+    Keys.key(key);
+    if (head(key).isEmpty()) {
+      return false;
+    }
+    try {
+      s3().deleteObject(b -> b.bucket(bucket).key(uri.objectKey(key)));
+      return true;
+    } catch (SdkException e) {
+      throw failure("delete", key, e);
+    }
+  }
+
+  @Override
+  public long deletePrefix(String prefix) {
+    Keys.prefix(prefix);
+    long objects = 0;
+    try {
+      // page by page: a listing page holds at most 1000 keys, the most one DeleteObjects takes
+      for (ListObjectsV2Response page : s3().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(root + prefix)
+          .maxKeys(DELETE_BATCH))) {
+        List<String> keys = page.contents().stream().map(S3Object::key).toList();
+        if (!keys.isEmpty()) {
+          deleteBatch(keys);
+          objects += keys.stream().filter(k -> !k.endsWith("/")).count();
+        }
+      }
+    } catch (SdkException e) {
+      throw failure("delete", prefix, e);
+    }
+    LOG.debug("deleted {} objects under {}", objects, uri.resolve(prefix));
+    return objects;
+  }
+
+  @Override
+  public void createFolder(String key) {
+    Keys.key(key);
+    try {
+      s3().putObject(b -> b.bucket(bucket).key(uri.objectKey(key) + "/"), RequestBody.empty());
+    } catch (SdkException e) {
+      throw failure("create folder", key, e);
+    }
+  }
+
+  @Override
+  public String checksum(String key) {
+    Keys.key(key);
+    HeadObjectResponse head = head(key).orElseThrow(() -> notFound(key));
+    // Metadata first: written by this layer with the content, it is right even where the ETag
+    // only looks like an MD5 (SSE-KMS and SSE-C objects).
+    String stored = head.metadata().get(MD5_METADATA);
+    if (stored != null && MD5_HEX.matcher(stored).matches()) {
+      return stored;
+    }
+    String etag = unquote(head.eTag());
+    if (MD5_HEX.matcher(etag).matches()) {
+      return etag;
+    }
+    LOG.debug("no stored MD5 for {}: reading it to compute one", uri.resolve(key));
+    try (DigestInputStream in = new DigestInputStream(open(key), md5())) {
+      in.transferTo(OutputStream.nullOutputStream());
+      return HexFormat.of().formatHex(in.getMessageDigest().digest());
+    } catch (IOException e) {
+      throw new StorageException("cannot read " + uri.resolve(key) + " to compute its checksum: " + e, e);
+    }
+  }
+
+  @Override
+  public void uploadFile(Path source, String key) {
+    Keys.key(key);
+    String md5;
+    long size;
+    try {
+      size = Files.size(source);
+      md5 = md5Hex(source);
+    } catch (NoSuchFileException e) {
+      throw new StorageException("cannot upload " + source + " to " + uri.resolve(key) + ": no such file", e);
+    } catch (IOException e) {
+      throw new StorageException("cannot upload " + source + " to " + uri.resolve(key) + ": " + e, e);
+    }
+    upload(source, size, md5, key);
+  }
+
+  @Override
+  public void downloadFile(String key, Path target) {
+    Keys.key(key);
+    HeadObjectResponse head = head(key).orElseThrow(() -> notFound(key));
+    Path parent = target.toAbsolutePath().getParent();
+    Path partial = parent.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".partial");
+    String etag = head.eTag();
+    GetObjectRequest request = GetObjectRequest.builder()
+        .bucket(bucket)
+        .key(uri.objectKey(key))
+        .ifMatch(etag) // the object we looked at, or a clear failure if it changed meanwhile
+        .build();
+    try {
+      Files.createDirectories(parent);
+      if (sizeOf(head) >= clients.settings().multipartThreshold() && clients.supportsPartDownload()) {
+        downloadInParts(key, request, sizeOf(head), partial);
+      } else {
+        downloadWhole(request, partial);
+      }
+      Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    } catch (SdkException e) {
+      throw isNotFound(e) ? notFound(key) : failure("download", key, e);
+    } catch (IOException e) {
+      throw new StorageException("cannot download " + uri.resolve(key) + " to " + target + ": " + e, e);
+    } finally {
+      try {
+        Files.deleteIfExists(partial);
+      } catch (IOException ignored) {
+        // best effort: the partial file is hidden and named as such
+      }
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "S3Storage[" + uri + "]";
+  }
+
+  // ----- internals -----
+
+  private void downloadInParts(String key, GetObjectRequest request, long size, Path partial) throws IOException {
+    LOG.info("downloading {} ({} bytes) in parts", uri.resolve(key), size);
+    try {
+      join(clients.transferManager().downloadFile(DownloadFileRequest.builder()
+          .getObjectRequest(request)
+          .destination(partial)
+          .addTransferListener(LoggingTransferListener.create())
+          .build()).completionFuture());
+    } catch (S3Exception e) {
+      if (!isNotImplemented(e)) {
+        throw e;
+      }
+      // some S3-compatible stores (S3Proxy) cannot GET one part of a multipart object
+      clients.partDownloadUnsupported();
+      LOG.info("s3://{} does not support part downloads: downloading whole objects", bucket);
+      downloadWhole(request, partial);
+    }
+  }
+
+  private void downloadWhole(GetObjectRequest request, Path partial) throws IOException {
+    try (InputStream in = s3().getObject(request)) {
+      Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  private S3Client s3() {
+    return clients.sync();
+  }
+
+  private Optional<HeadObjectResponse> head(String key) {
+    try {
+      return Optional.of(s3().headObject(b -> b.bucket(bucket).key(uri.objectKey(key))));
+    } catch (SdkException e) {
+      if (isNotFound(e)) {
+        return Optional.empty();
+      }
+      throw failure("stat", key, e);
+    }
+  }
+
+  /** Every object (folder markers included) whose store-relative key starts with {@code prefix}. */
+  private Iterable<S3Object> listRaw(String prefix) {
+    return s3().listObjectsV2Paginator(b -> b.bucket(bucket).prefix(root + prefix)).contents();
+  }
+
+  private void deleteBatch(List<String> keys) {
+    if (clients.supportsMultiDelete()) {
+      try {
+        List<ObjectIdentifier> ids = keys.stream().map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+        DeleteObjectsResponse response = s3().deleteObjects(b -> b.bucket(bucket)
+            .delete(Delete.builder().objects(ids).quiet(true).build()));
+        if (response.hasErrors() && !response.errors().isEmpty()) {
+          S3Error first = response.errors().get(0);
+          throw new StorageException("cannot delete " + response.errors().size() + " objects in s3://" + bucket
+              + ", first s3://" + bucket + "/" + first.key() + ": " + first.code() + " " + first.message());
+        }
+        return;
+      } catch (S3Exception e) {
+        if (!isNotImplemented(e)) {
+          throw e;
+        }
+        clients.multiDeleteUnsupported();
+        LOG.info("s3://{} does not support multi-object delete: deleting one object at a time", bucket);
+      }
+    }
+    for (String key : keys) {
+      s3().deleteObject(b -> b.bucket(bucket).key(key));
+    }
+  }
+
+  private void upload(Path file, long size, String md5Hex, String key) {
+    PutObjectRequest request = PutObjectRequest.builder()
+        .bucket(bucket)
+        .key(uri.objectKey(key))
+        .metadata(Map.of(MD5_METADATA, md5Hex))
+        .build();
+    try {
+      if (size < clients.settings().multipartThreshold()) {
+        String contentMd5 = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(md5Hex));
+        s3().putObject(request.toBuilder().contentMD5(contentMd5).build(), RequestBody.fromFile(file));
+      } else {
+        LOG.info("uploading {} bytes in parts to {}", size, uri.resolve(key));
+        join(clients.transferManager().uploadFile(UploadFileRequest.builder()
+            .putObjectRequest(request)
+            .source(file)
+            .addTransferListener(LoggingTransferListener.create())
+            .build()).completionFuture());
+      }
+    } catch (SdkException e) {
+      throw failure("upload", key, e);
+    }
+  }
+
+  private static <T> T join(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      if (e.getCause() instanceof SdkException sdk) {
+        throw sdk;
+      }
+      if (e.getCause() instanceof RuntimeException runtime) {
+        throw runtime;
+      }
+      throw e;
+    }
+  }
+
+  private static boolean isNotFound(SdkException e) {
+    return e instanceof NoSuchKeyException
+        || (e instanceof S3Exception s3 && s3.statusCode() == 404 && !"NoSuchBucket".equals(errorCode(s3)));
+  }
+
+  private static boolean isNotImplemented(S3Exception e) {
+    return e.statusCode() == 501 || "NotImplemented".equals(errorCode(e));
+  }
+
+  private static String errorCode(AwsServiceException e) {
+    return e.awsErrorDetails() == null ? null : e.awsErrorDetails().errorCode();
+  }
+
+  private ObjectNotFoundException notFound(String key) {
+    return new ObjectNotFoundException(uri.resolve(key).toString());
+  }
+
+  /** A failure naming the operation and the s3:// location; SDK messages carry no credentials. */
+  private StorageException failure(String operation, String key, SdkException e) {
+    String reason;
+    if (e instanceof AwsServiceException service) {
+      String code = errorCode(service);
+      reason = "NoSuchBucket".equals(code)
+          ? "bucket '" + bucket + "' does not exist"
+          : (code == null ? "" : code + " ") + "(HTTP " + service.statusCode() + ")"
+              + (service.awsErrorDetails() != null && service.awsErrorDetails().errorMessage() != null
+                  ? ": " + service.awsErrorDetails().errorMessage() : "");
+    } else {
+      reason = e.getMessage();
+    }
+    return new StorageException("cannot " + operation + " " + uri.resolve(key) + ": " + reason, e);
+  }
+
+  private static String unquote(String etag) {
+    if (etag == null) {
+      return "";
+    }
+    return etag.length() >= 2 && etag.startsWith("\"") && etag.endsWith("\"")
+        ? etag.substring(1, etag.length() - 1)
+        : etag;
+  }
+
+  private static Instant orEpoch(Instant instant) {
+    return instant == null ? Instant.EPOCH : instant;
+  }
+
+  private static long sizeOf(S3Object object) {
+    return object.size() == null ? 0 : object.size();
+  }
+
+  private static long sizeOf(HeadObjectResponse head) {
+    return head.contentLength() == null ? 0 : head.contentLength();
+  }
+
+  private static MessageDigest md5() {
+    try {
+      return MessageDigest.getInstance("MD5");
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("MD5 is required of every Java platform", e);
+    }
+  }
+
+  private static String md5Hex(Path file) throws IOException {
+    try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), md5())) {
+      in.transferTo(OutputStream.nullOutputStream());
+      return HexFormat.of().formatHex(in.getMessageDigest().digest());
+    }
+  }
+
+  /** Spools to a local temporary file, hashing as it goes, and uploads the whole on close. */
+  private final class SpoolingUpload extends OutputStream {
+    private final String key;
+    private final Path spool;
+    private final DigestOutputStream out;
+    private long size;
+    private boolean closed;
+
+    SpoolingUpload(String key) throws IOException {
+      this.key = key;
+      this.spool = Files.createTempFile("s3-upload-", ".spool");
+      try {
+        this.out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16), md5());
+      } catch (IOException | RuntimeException e) {
+        Files.deleteIfExists(spool);
+        throw e;
+      }
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      ensureOpen();
+      out.write(b);
+      size++;
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      ensureOpen();
+      out.write(b, off, len);
+      size += len;
+    }
+
+    @Override
+    public void flush() throws IOException {
+      ensureOpen();
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        out.close();
+        upload(spool, size, HexFormat.of().formatHex(out.getMessageDigest().digest()), key);
+      } finally {
+        Files.deleteIfExists(spool);
+      }
+    }
+
+    private void ensureOpen() throws IOException {
+      if (closed) {
+        throw new IOException("stream to " + uri.resolve(key) + " is closed");
+      }
+    }
+  }
+}

@@ -1,0 +1,123 @@
+package org.climatehealth.pipeline.migrate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.climatehealth.pipeline.testing.CliRun;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code migrate} between local trees, through the command line as users run it. */
+class MigrationTest {
+
+  @TempDir Path dir;
+  private Path source;
+
+  @BeforeEach
+  void seedTree() throws IOException {
+    source = dir.resolve("seed");
+    write("data/raw/climate_data.csv", "date,location_id\n2024-01-01,KA-BLR\n"); // 17 + 18 = 35 bytes
+    write("data/raw/2024/health_data.csv", "h\n");                              // 2 bytes
+    write("data/processed/climate/part-0.csv", "p\n");                          // 2 bytes
+    write("models/risk/model.bin", "0123456789");                               // 10 bytes
+    write("unrelated/notes.txt", "not migrated");
+  }
+
+  private void write(String relative, String content) throws IOException {
+    Path file = source.resolve(relative);
+    Files.createDirectories(file.getParent());
+    Files.writeString(file, content);
+  }
+
+  private CliRun migrate(String... extra) {
+    String[] base = {"migrate", "--source", source.toString(),
+        "--conf", "pipeline.stores.raw=file:" + dir.resolve("raw"),
+        "--conf", "pipeline.stores.processed=file:" + dir.resolve("processed"),
+        "--conf", "pipeline.stores.models=file:" + dir.resolve("models")};
+    String[] all = Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new);
+    return CliRun.of(all);
+  }
+
+  @Test
+  void copiesEverythingOnceThenNothing() {
+    CliRun first = migrate();
+
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    assertThat(first.outLines()).last()
+        .isEqualTo("migrate: copied 4 files (49 B), skipped 0 identical (0 B), failed 0");
+    assertThat(dir.resolve("raw/raw/climate_data.csv")).hasContent("date,location_id\n2024-01-01,KA-BLR");
+    assertThat(dir.resolve("raw/raw/2024/health_data.csv")).exists();
+    assertThat(dir.resolve("processed/processed/climate/part-0.csv")).exists();
+    assertThat(dir.resolve("models/models/risk/model.bin")).hasContent("0123456789");
+    assertThat(dir.resolve("raw/unrelated")).doesNotExist();
+
+    CliRun second = migrate();
+    assertThat(second.exitCode()).isZero();
+    assertThat(second.outLines()).last()
+        .isEqualTo("migrate: copied 0 files (0 B), skipped 4 identical (49 B), failed 0");
+  }
+
+  @Test
+  void aChangedFileIsCopiedAgainEvenWhenItsSizeIsTheSame() throws IOException {
+    migrate();
+    write("models/risk/model.bin", "9876543210");
+
+    CliRun again = migrate();
+    assertThat(again.outLines()).last()
+        .isEqualTo("migrate: copied 1 file (10 B), skipped 3 identical (39 B), failed 0");
+    assertThat(dir.resolve("models/models/risk/model.bin")).hasContent("9876543210");
+  }
+
+  @Test
+  void aDryRunListsThePlanAndWritesNothing() throws IOException {
+    CliRun dry = migrate("--dry-run");
+
+    assertThat(dry.exitCode()).isZero();
+    assertThat(dry.outLines()).contains(
+        "would copy data/raw/climate_data.csv -> file:" + dir.resolve("raw/raw/climate_data.csv") + " (35 B)");
+    assertThat(dry.outLines()).last().isEqualTo(
+        "migrate (dry run, nothing written): would copy 4 files (49 B), skipped 0 identical (0 B), failed 0");
+    assertThat(dir.resolve("raw")).doesNotExist();
+    assertThat(dir.resolve("processed")).doesNotExist();
+    assertThat(dir.resolve("models")).doesNotExist();
+
+    migrate();
+    CliRun dryAfter = migrate("--dry-run");
+    assertThat(dryAfter.outLines()).contains("would skip (identical) models/risk/model.bin -> file:"
+        + dir.resolve("models/models/risk/model.bin") + " (10 B)");
+  }
+
+  @Test
+  void oneFailedFileDoesNotStopTheOthersAndMakesTheRunFail() throws IOException {
+    // a folder where an object should go: that one copy cannot succeed
+    Files.createDirectories(dir.resolve("models/models/risk/model.bin"));
+
+    CliRun run = migrate();
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.outLines()).last().isEqualTo("migrate: copied 3 files (39 B), skipped 0 identical (0 B), failed 1");
+    assertThat(run.out()).contains("failed: models/risk/model.bin -> file:" + dir.resolve("models/models/risk/model.bin"));
+    assertThat(run.errLines().get(0)).isEqualTo("error: 1 of 4 files failed to copy (listed above); rerun to retry them");
+    assertThat(dir.resolve("raw/raw/climate_data.csv")).exists();
+  }
+
+  @Test
+  void missingSourceFoldersAreNotedAndAMissingTreeIsAUsageError() throws IOException {
+    Path partial = dir.resolve("partial");
+    Files.createDirectories(partial.resolve("models"));
+    Files.writeString(partial.resolve("models/m.txt"), "m");
+    CliRun some = CliRun.of("migrate", "--source", partial.toString(),
+        "--conf", "pipeline.stores.models=file:" + dir.resolve("models2"));
+    assertThat(some.exitCode()).isZero();
+    assertThat(some.out()).contains("note: data/raw not found under " + partial);
+    assertThat(dir.resolve("models2/models/m.txt")).hasContent("m");
+
+    CliRun none = CliRun.of("migrate", "--source", dir.resolve("nowhere").toString());
+    assertThat(none.exitCode()).isEqualTo(2);
+    assertThat(none.errLines()).containsExactly("error: migrate source " + dir.resolve("nowhere") + " is not a directory");
+  }
+}

@@ -1,0 +1,88 @@
+package org.climatehealth.pipeline.spark;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.climatehealth.pipeline.config.S3Settings;
+import org.climatehealth.pipeline.config.Settings;
+import org.climatehealth.pipeline.config.Settings.SparkSettings;
+import org.climatehealth.pipeline.config.Settings.Stores;
+import org.climatehealth.pipeline.storage.StoreUri;
+import org.junit.jupiter.api.Test;
+
+class SparkStoreConfigTest {
+  private static final StoreUri LOCAL = StoreUri.local(Path.of("/tmp/store"));
+  private static final StoreUri S3 = StoreUri.parse("s3://bucket/processed");
+  private static final S3Settings PROXY =
+      new S3Settings(Optional.of(URI.create("http://127.0.0.1:9000")), true, "us-east-1", 8 << 20, 8 << 20, 5);
+  private static final S3Settings AWS = new S3Settings(Optional.empty(), false, "eu-west-1", 8 << 20, 8 << 20, 3);
+
+  @Test
+  void localStoresOnlyAddNothingSoSparksDefaultCommitterStays() {
+    Settings settings = settings(new Stores(LOCAL, LOCAL, LOCAL), PROXY, "magic");
+
+    assertThat(SparkStoreConfig.hadoopOptions(settings)).isEmpty();
+    assertThat(SparkStoreConfig.sparkOptions(settings)).isEmpty();
+  }
+
+  @Test
+  void aCustomHttpEndpointGivesPathStyleS3aWithoutTls() {
+    Settings settings = settings(new Stores(LOCAL, S3, LOCAL), PROXY, "magic");
+
+    assertThat(SparkStoreConfig.hadoopOptions(settings)).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "fs.s3a.endpoint", "http://127.0.0.1:9000",
+        "fs.s3a.path.style.access", "true",
+        "fs.s3a.endpoint.region", "us-east-1",
+        "fs.s3a.connection.ssl.enabled", "false",
+        "fs.s3a.aws.credentials.provider", "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider",
+        "fs.s3a.attempts.maximum", "5",
+        "fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem"));
+  }
+
+  @Test
+  void awsItselfKeepsTheDefaultEndpointAndTls() {
+    Map<String, String> options = SparkStoreConfig.hadoopOptions(settings(new Stores(S3, S3, S3), AWS, "magic"));
+
+    assertThat(options).doesNotContainKey("fs.s3a.endpoint")
+        .containsEntry("fs.s3a.endpoint.region", "eu-west-1")
+        .containsEntry("fs.s3a.path.style.access", "false")
+        .containsEntry("fs.s3a.connection.ssl.enabled", "true")
+        .containsEntry("fs.s3a.attempts.maximum", "3");
+  }
+
+  @Test
+  void theMagicCommitterIsSelectedForS3Outputs() {
+    Settings settings = settings(new Stores(S3, S3, S3), AWS, "magic");
+
+    assertThat(SparkStoreConfig.sparkOptions(settings)).containsExactlyInAnyOrderEntriesOf(Map.of(
+        "spark.hadoop.fs.s3a.committer.name", "magic",
+        "spark.hadoop.fs.s3a.committer.magic.enabled", "true",
+        "spark.sql.sources.commitProtocolClass", "org.apache.spark.internal.io.cloud.PathOutputCommitProtocol",
+        "spark.sql.parquet.output.committer.class",
+        "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter"));
+  }
+
+  @Test
+  void theRuntimeCommitterSettingLeavesCommittersAloneButStillConnectsS3a() {
+    Settings settings = settings(new Stores(S3, S3, S3), AWS, "runtime");
+
+    assertThat(SparkStoreConfig.sparkOptions(settings)).isEmpty();
+    assertThat(SparkStoreConfig.hadoopOptions(settings)).containsKey("fs.s3a.endpoint.region");
+  }
+
+  @Test
+  void noOptionCarriesCredentials() {
+    Settings settings = settings(new Stores(S3, S3, S3), PROXY, "magic");
+
+    assertThat(SparkStoreConfig.hadoopOptions(settings).keySet())
+        .noneMatch(key -> key.contains("access.key") || key.contains("secret") || key.contains("session.token"));
+  }
+
+  private static Settings settings(Stores stores, S3Settings s3, String committer) {
+    return new Settings("test", stores, s3, new SparkSettings("local[2]", committer, Map.of()), List.of("dengue"));
+  }
+}
