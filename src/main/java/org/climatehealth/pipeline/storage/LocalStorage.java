@@ -1,7 +1,6 @@
 package org.climatehealth.pipeline.storage;
 
 import java.io.FileNotFoundException;
-import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -80,38 +79,77 @@ public final class LocalStorage implements Storage {
   }
 
   @Override
-  public OutputStream create(String key) {
+  public AbortableOutputStream create(String key) {
     Path target = file(Keys.key(key));
     try {
       if (Files.isDirectory(target)) {
         throw new StorageException("cannot write " + uri.resolve(key) + ": a folder exists at that key");
       }
       Files.createDirectories(target.getParent());
-      Path temp = Files.createTempFile(target.getParent(), TEMP_MARKER, "");
-      return new FilterOutputStream(Files.newOutputStream(temp)) {
-        private boolean closed;
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-          out.write(b, off, len);
-        }
-
-        @Override
-        public void close() throws IOException {
-          if (closed) {
-            return;
-          }
-          closed = true;
-          try {
-            super.close();
-            moveIntoPlace(temp, target);
-          } finally {
-            Files.deleteIfExists(temp);
-          }
-        }
-      };
+      return new StagedFile(target, Files.createTempFile(target.getParent(), TEMP_MARKER, ""));
     } catch (IOException e) {
       throw failure("write", key, e);
+    }
+  }
+
+  /** A hidden temporary file beside the target, renamed into place on close, deleted on abort. */
+  private static final class StagedFile extends AbortableOutputStream {
+    private final Path target;
+    private final Path temp;
+    private final OutputStream out;
+    private boolean done;
+
+    StagedFile(Path target, Path temp) throws IOException {
+      this.target = target;
+      this.temp = temp;
+      this.out = new java.io.BufferedOutputStream(Files.newOutputStream(temp), 1 << 16);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+      out.write(b);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void flush() throws IOException {
+      out.flush();
+    }
+
+    @Override
+    public void close() throws IOException {
+      if (done) {
+        return;
+      }
+      done = true;
+      try {
+        out.close();
+        moveIntoPlace(temp, target);
+      } finally {
+        Files.deleteIfExists(temp);
+      }
+    }
+
+    @Override
+    public void abort() {
+      if (done) {
+        return;
+      }
+      done = true;
+      try {
+        out.close();
+      } catch (IOException ignored) {
+        // discarded anyway
+      }
+      try {
+        Files.deleteIfExists(temp);
+      } catch (IOException e) {
+        throw new StorageException("cannot discard " + temp + ": " + e, e);
+      }
     }
   }
 

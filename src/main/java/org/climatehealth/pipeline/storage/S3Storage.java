@@ -118,7 +118,7 @@ public final class S3Storage implements Storage {
   }
 
   @Override
-  public OutputStream create(String key) {
+  public AbortableOutputStream create(String key) {
     Keys.key(key);
     try {
       return new SpoolingUpload(key);
@@ -446,7 +446,7 @@ public final class S3Storage implements Storage {
   }
 
   /** Spools to a local temporary file, hashing as it goes, and uploads the whole on close. */
-  private final class SpoolingUpload extends OutputStream {
+  private final class SpoolingUpload extends AbortableOutputStream {
     private final String key;
     private final Path spool;
     private final DigestOutputStream out;
@@ -495,6 +495,24 @@ public final class S3Storage implements Storage {
         upload(spool, size, HexFormat.of().formatHex(out.getMessageDigest().digest()), key);
       } finally {
         Files.deleteIfExists(spool);
+      }
+    }
+
+    @Override
+    public void abort() {
+      if (closed) {
+        return;
+      }
+      closed = true;
+      try {
+        out.close();
+      } catch (IOException ignored) {
+        // discarded anyway
+      }
+      try {
+        Files.deleteIfExists(spool);
+      } catch (IOException e) {
+        throw new StorageException("cannot discard spool file " + spool + ": " + e, e);
       }
     }
 

@@ -43,9 +43,10 @@ public interface Storage extends AutoCloseable {
 
   /**
    * Creates or replaces an object. Nothing is visible at {@code key} until the returned stream is
-   * closed; then the whole content is.
+   * closed; then the whole content is. {@link AbortableOutputStream#abort()} discards it instead.
+   * Prefer {@link #write(String, ContentWriter)}, which aborts when the writer fails.
    */
-  OutputStream create(String key);
+  AbortableOutputStream create(String key);
 
   /** Every object whose key starts with {@code prefix} ("" for all), recursively, sorted by key. */
   List<ObjectInfo> list(String prefix);
@@ -67,13 +68,41 @@ public interface Storage extends AutoCloseable {
 
   // ----- conveniences, overridden where an implementation can do better -----
 
+  /** Writes an object's content to a stream. */
+  @FunctionalInterface
+  interface ContentWriter {
+    void writeTo(OutputStream out) throws IOException;
+  }
+
+  /**
+   * Creates or replaces an object with what {@code writer} writes. If the writer fails, nothing
+   * is published and whatever was at {@code key} stays as it was.
+   */
+  default void write(String key, ContentWriter writer) {
+    AbortableOutputStream out = create(key);
+    try {
+      writer.writeTo(out);
+    } catch (IOException | RuntimeException | Error e) {
+      out.abort();
+      if (e instanceof StorageException storage) {
+        throw storage;
+      }
+      throw new StorageException("cannot write " + uri().resolve(key) + ": " + e.getMessage(), e);
+    }
+    try {
+      out.close();
+    } catch (IOException e) {
+      throw new StorageException("cannot write " + uri().resolve(key) + ": " + e.getMessage(), e);
+    }
+  }
+
   /** Uploads a local file to {@code key}. */
   default void uploadFile(Path source, String key) {
-    try (InputStream in = Files.newInputStream(source); OutputStream out = create(key)) {
-      in.transferTo(out);
-    } catch (IOException e) {
-      throw new StorageException("cannot upload " + source + " to " + uri().resolve(key) + ": " + e.getMessage(), e);
-    }
+    write(key, out -> {
+      try (InputStream in = Files.newInputStream(source)) {
+        in.transferTo(out);
+      }
+    });
   }
 
   /** Downloads {@code key} to a local file, replacing it; the file appears complete or not at all. */
@@ -107,11 +136,7 @@ public interface Storage extends AutoCloseable {
   }
 
   default void writeBytes(String key, byte[] content) {
-    try (OutputStream out = create(key)) {
-      out.write(content);
-    } catch (IOException e) {
-      throw new StorageException("cannot write " + uri().resolve(key) + ": " + e.getMessage(), e);
-    }
+    write(key, out -> out.write(content));
   }
 
   default String readText(String key) {
@@ -133,11 +158,7 @@ public interface Storage extends AutoCloseable {
 
   /** Writes a value as pretty-printed JSON. */
   default void writeJson(String key, Object value) {
-    try {
-      writeBytes(key, Json.MAPPER.writeValueAsBytes(value));
-    } catch (IOException e) {
-      throw new StorageException("cannot write JSON to " + uri().resolve(key) + ": " + e.getMessage(), e);
-    }
+    write(key, out -> Json.MAPPER.writeValue(new NonClosingOutputStream(out), value));
   }
 
   /** Object count and bytes under {@code prefix}, with a breakdown by top-level prefix. */
@@ -147,6 +168,23 @@ public interface Storage extends AutoCloseable {
 
   @Override
   default void close() {}
+
+  /** Keeps a library that closes the stream it was given from publishing the object early. */
+  final class NonClosingOutputStream extends java.io.FilterOutputStream {
+    NonClosingOutputStream(OutputStream out) {
+      super(out);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      out.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      flush();
+    }
+  }
 
   /** The one JSON mapper of the storage layer (Jackson, from Spark's classpath). */
   final class Json {

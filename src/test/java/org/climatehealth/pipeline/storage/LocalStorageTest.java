@@ -41,4 +41,15 @@ class LocalStorageTest extends StorageContractTest {
       assertThat(files).containsExactly(root.resolve("raw/x.csv"));
     }
   }
+
+  @Test
+  void anAbortedWriteRemovesItsTemporaryFile() throws IOException {
+    storage.writeText("raw/keep.csv", "keep");
+    AbortableOutputStream out = storage.create("raw/x.csv");
+    out.write(1);
+    out.abort();
+    try (var files = Files.list(root.resolve("raw"))) {
+      assertThat(files).containsExactly(root.resolve("raw/keep.csv"));
+    }
+  }
 }

@@ -145,6 +145,21 @@ class S3StorageIT extends StorageContractTest {
   }
 
   @Test
+  void anAbortedStreamDeletesItsSpoolFileAndUploadsNothing() throws IOException {
+    Set<Path> before = spoolFiles();
+    AbortableOutputStream out = storage.create("processed/aborted.parquet");
+    out.write(new byte[1024]);
+    Set<Path> spooling = new HashSet<>(spoolFiles());
+    spooling.removeAll(before);
+    assertThat(spooling).hasSize(1);
+
+    out.abort();
+
+    assertThat(spooling.iterator().next()).doesNotExist();
+    assertThat(storage.exists("processed/aborted.parquet")).isFalse();
+  }
+
+  @Test
   void deletePrefixDeletesMoreThanOneBatchOfAThousand() throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(8);
     try {

@@ -103,6 +103,46 @@ public abstract class StorageContractTest {
   }
 
   @Test
+  void aWriterThatFailsPublishesNothingAndKeepsThePreviousVersion() {
+    storage.writeText("reports/run.json", "previous");
+
+    assertThatThrownBy(() -> storage.write("reports/run.json", out -> {
+      out.write("half a new vers".getBytes(StandardCharsets.UTF_8));
+      throw new IOException("disk on fire");
+    })).isInstanceOf(StorageException.class).hasMessageContaining("disk on fire")
+        .hasMessageContaining("reports/run.json");
+    assertThatThrownBy(() -> storage.write("reports/new.json", out -> {
+      out.write('{');
+      throw new IllegalStateException("serialiser failed");
+    })).isInstanceOf(StorageException.class).hasMessageContaining("serialiser failed");
+
+    assertThat(storage.readText("reports/run.json")).isEqualTo("previous");
+    assertThat(storage.exists("reports/new.json")).isFalse();
+    assertThat(storage.list("")).extracting(ObjectInfo::key).containsExactly("reports/run.json");
+  }
+
+  @Test
+  void anAbortedStreamLeavesNothingBehind() throws IOException {
+    AbortableOutputStream out = storage.create("staged/aborted.txt");
+    out.write("never published".getBytes(StandardCharsets.UTF_8));
+    out.abort();
+    out.close(); // a no-op after abort: still nothing published
+
+    assertThat(storage.exists("staged/aborted.txt")).isFalse();
+    assertThat(storage.list("")).isEmpty();
+  }
+
+  @Test
+  void writeStreamsWhatTheWriterWrites() {
+    storage.write("w/numbers.txt", out -> {
+      for (int i = 0; i < 3; i++) {
+        out.write(("line " + i + "\n").getBytes(StandardCharsets.UTF_8));
+      }
+    });
+    assertThat(storage.readText("w/numbers.txt")).isEqualTo("line 0\nline 1\nline 2\n");
+  }
+
+  @Test
   void streamsReadWhatWasWritten() throws IOException {
     try (OutputStream out = storage.create("s/stream.bin")) {
       for (int i = 0; i < 1000; i++) {
