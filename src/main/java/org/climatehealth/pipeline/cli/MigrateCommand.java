@@ -1,10 +1,16 @@
 package org.climatehealth.pipeline.cli;
 
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.stream.Collectors;
 import java.util.List;
 import java.util.Locale;
 import org.climatehealth.pipeline.config.Settings;
 import org.climatehealth.pipeline.migrate.Migration;
+import org.climatehealth.pipeline.UsageError;
+import org.climatehealth.pipeline.report.RunRecorder;
+import org.climatehealth.pipeline.report.RunReport;
+import org.climatehealth.pipeline.storage.Storage;
 import org.climatehealth.pipeline.storage.StorageFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -28,33 +34,70 @@ public final class MigrateCommand extends PipelineCommand {
   public Integer call() {
     Settings settings = settings();
     try (StorageFactory stores = new StorageFactory(settings.s3())) {
-      Migration migration = Migration.of(source, stores.open(settings.stores().raw()),
-          stores.open(settings.stores().processed()), stores.open(settings.stores().models()));
-      List<Migration.Action> plan = migration.plan();
-      if (dryRun) {
-        for (Migration.Action action : plan) {
-          out().printf(Locale.ROOT, "%s %s -> %s (%s)%n",
-              action.kind() == Migration.Kind.COPY ? "would copy" : "would skip (identical)",
-              action.source(), action.target(), Bytes.human(action.size()));
+      Storage processed = stores.open(settings.stores().processed());
+      RunRecorder recorder = new RunRecorder(Clock.systemUTC(), common.runId(), "migrate", settings.env());
+      try {
+        return migrate(settings, stores, processed, recorder);
+      } catch (RuntimeException e) {
+        if (!dryRun && !(e instanceof UsageError)) {
+          finish(processed, recorder.failed(e));
         }
+        throw e;
       }
-      Migration.Result result = migration.execute(plan, dryRun);
-      for (String missing : result.missingSources()) {
-        out().printf(Locale.ROOT, "note: %s not found under %s; nothing to copy from it%n", missing, source);
+    }
+  }
+
+  private int migrate(Settings settings, StorageFactory stores, Storage processed, RunRecorder recorder) {
+    Migration migration = Migration.of(source, stores.open(settings.stores().raw()), processed,
+        stores.open(settings.stores().models()));
+    List<Migration.Action> plan = migration.plan();
+    if (dryRun) {
+      for (Migration.Action action : plan) {
+        out().printf(Locale.ROOT, "%s %s -> %s (%s)%n",
+            action.kind() == Migration.Kind.COPY ? "would copy" : "would skip (identical)",
+            action.source(), action.target(), Bytes.human(action.size()));
       }
-      for (Migration.Failure failure : result.failures()) {
-        out().printf(Locale.ROOT, "failed: %s -> %s: %s%n", failure.source(), failure.target(), failure.error());
-      }
-      out().printf(Locale.ROOT, "migrate%s: %s %d file%s (%s), skipped %d identical (%s), failed %d%n",
-          dryRun ? " (dry run, nothing written)" : "", dryRun ? "would copy" : "copied",
-          result.copied(), result.copied() == 1 ? "" : "s", Bytes.human(result.bytesCopied()),
-          result.skipped(), Bytes.human(result.bytesSkipped()), result.failures().size());
-      if (!result.succeeded()) {
-        throw new MigrationFailedException(result.failures().size() + " of " + (result.copied()
-            + result.failures().size()) + " files failed to copy (listed above); rerun to retry them");
-      }
+    }
+    Migration.Result result = migration.execute(plan, dryRun);
+    for (String missing : result.missingSources()) {
+      out().printf(Locale.ROOT, "note: %s not found under %s; nothing to copy from it%n", missing, source);
+    }
+    for (Migration.Failure failure : result.failures()) {
+      out().printf(Locale.ROOT, "failed: %s -> %s: %s%n", failure.source(), failure.target(), failure.error());
+    }
+    out().printf(Locale.ROOT, "migrate%s: %s %d file%s (%s), skipped %d identical (%s), failed %d%n",
+        dryRun ? " (dry run, nothing written)" : "", dryRun ? "would copy" : "copied",
+        result.copied(), result.copied() == 1 ? "" : "s", Bytes.human(result.bytesCopied()),
+        result.skipped(), Bytes.human(result.bytesSkipped()), result.failures().size());
+    if (dryRun) {
       return ExitCodes.SUCCESS;
     }
+    record(recorder, plan, result);
+    if (!result.succeeded()) {
+      throw new MigrationFailedException(result.failures().size() + " of " + (result.copied()
+          + result.failures().size()) + " files failed to copy (listed above); rerun to retry them");
+    }
+    finish(processed, recorder.succeeded());
+    return ExitCodes.SUCCESS;
+  }
+
+  private static void record(RunRecorder recorder, List<Migration.Action> plan, Migration.Result result) {
+    for (Migration.Action action : plan) {
+      recorder.input(new RunReport.InputFile(action.source(), action.size(), null));
+    }
+    plan.stream().filter(a -> a.kind() == Migration.Kind.COPY)
+        .collect(Collectors.groupingBy(a -> a.mapping().target().uri().resolve(a.mapping().prefix()).toString(),
+            java.util.TreeMap::new, Collectors.toList()))
+        .forEach((target, copies) -> recorder.output(new RunReport.Output(target, (long) copies.size(),
+            copies.stream().mapToLong(Migration.Action::size).sum(), null, null)));
+    recorder.detail("copied", result.copied()).detail("bytes_copied", result.bytesCopied())
+        .detail("skipped_identical", result.skipped()).detail("bytes_skipped", result.bytesSkipped())
+        .detail("failed", result.failures().size()).detail("missing_sources", result.missingSources());
+  }
+
+  private void finish(Storage processed, RunReport report) {
+    String location = RunRecorder.write(processed, report);
+    RunRecorder.summary(report, location).forEach(out()::println);
   }
 
   /** Some files failed to copy: a run-time failure (exit 1). */

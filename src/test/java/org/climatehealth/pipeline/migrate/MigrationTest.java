@@ -5,13 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import org.climatehealth.pipeline.testing.CliRun;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code migrate} between local trees, through the command line as users run it. */
+@SuppressWarnings("unchecked")
 class MigrationTest {
 
   @TempDir Path dir;
@@ -47,8 +51,8 @@ class MigrationTest {
     CliRun first = migrate();
 
     assertThat(first.exitCode()).as(first.err()).isZero();
-    assertThat(first.outLines()).last()
-        .isEqualTo("migrate: copied 4 files (49 B), skipped 0 identical (0 B), failed 0");
+    assertThat(first.outLines())
+        .contains("migrate: copied 4 files (49 B), skipped 0 identical (0 B), failed 0");
     assertThat(dir.resolve("raw/raw/climate_data.csv")).hasContent("date,location_id\n2024-01-01,KA-BLR");
     assertThat(dir.resolve("raw/raw/2024/health_data.csv")).exists();
     assertThat(dir.resolve("processed/processed/climate/part-0.csv")).exists();
@@ -57,8 +61,28 @@ class MigrationTest {
 
     CliRun second = migrate();
     assertThat(second.exitCode()).isZero();
-    assertThat(second.outLines()).last()
-        .isEqualTo("migrate: copied 0 files (0 B), skipped 4 identical (49 B), failed 0");
+    assertThat(second.outLines())
+        .contains("migrate: copied 0 files (0 B), skipped 4 identical (49 B), failed 0");
+  }
+
+  @Test
+  void eachRealRunWritesARunReportAndEndsWithItsFacts() throws IOException {
+    CliRun run = migrate("--run-id", "seed-copy-1");
+
+    Path report = dir.resolve("processed/_runs/migrate/seed-copy-1.json");
+    assertThat(run.outLines()).anyMatch(l -> l.matches("run_id=seed-copy-1 command=migrate status=success duration_s=\\d+\\.\\d{3}"));
+    assertThat(run.outLines()).last().isEqualTo("report: file:" + report);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> json = new ObjectMapper().readValue(report.toFile(), Map.class);
+    assertThat(json).containsEntry("run_id", "seed-copy-1").containsEntry("command", "migrate")
+        .containsEntry("status", "success").containsEntry("env", "local")
+        .containsKeys("started_at", "finished_at", "duration_s");
+    assertThat((Map<String, Object>) json.get("details")).containsEntry("copied", 4).containsEntry("bytes_copied", 49)
+        .containsEntry("skipped_identical", 0).containsEntry("failed", 0);
+    assertThat((List<Map<String, Object>>) json.get("inputs")).hasSize(4)
+        .contains(Map.of("path", "data/raw/climate_data.csv", "size_bytes", 35));
+    assertThat((List<Map<String, Object>>) json.get("outputs")).contains(
+        Map.of("path", "file:" + dir.resolve("raw/raw"), "objects", 2, "size_bytes", 37));
   }
 
   @Test
@@ -67,8 +91,8 @@ class MigrationTest {
     write("models/risk/model.bin", "9876543210");
 
     CliRun again = migrate();
-    assertThat(again.outLines()).last()
-        .isEqualTo("migrate: copied 1 file (10 B), skipped 3 identical (39 B), failed 0");
+    assertThat(again.outLines())
+        .contains("migrate: copied 1 file (10 B), skipped 3 identical (39 B), failed 0");
     assertThat(dir.resolve("models/models/risk/model.bin")).hasContent("9876543210");
   }
 
@@ -82,7 +106,7 @@ class MigrationTest {
     assertThat(dry.outLines()).last().isEqualTo(
         "migrate (dry run, nothing written): would copy 4 files (49 B), skipped 0 identical (0 B), failed 0");
     assertThat(dir.resolve("raw")).doesNotExist();
-    assertThat(dir.resolve("processed")).doesNotExist();
+    assertThat(dir.resolve("processed")).doesNotExist(); // not even a run report
     assertThat(dir.resolve("models")).doesNotExist();
 
     migrate();
@@ -99,9 +123,16 @@ class MigrationTest {
     CliRun run = migrate();
 
     assertThat(run.exitCode()).isEqualTo(1);
-    assertThat(run.outLines()).last().isEqualTo("migrate: copied 3 files (39 B), skipped 0 identical (0 B), failed 1");
+    assertThat(run.outLines()).contains("migrate: copied 3 files (39 B), skipped 0 identical (0 B), failed 1");
     assertThat(run.out()).contains("failed: models/risk/model.bin -> file:" + dir.resolve("models/models/risk/model.bin"));
     assertThat(run.errLines().get(0)).isEqualTo("error: 1 of 4 files failed to copy (listed above); rerun to retry them");
+    assertThat(run.out()).contains("command=migrate status=failed");
+    Path runs = dir.resolve("processed/_runs/migrate");
+    try (Stream<Path> reports = Files.list(runs)) {
+      String json = Files.readString(reports.findFirst().orElseThrow());
+      assertThat(json).contains("\"status\" : \"failed\"").contains("\"failed\" : 1")
+          .contains("1 of 4 files failed to copy");
+    }
     assertThat(dir.resolve("raw/raw/climate_data.csv")).exists();
   }
 
