@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.climatehealth.pipeline.storage.Checksums;
 import org.climatehealth.pipeline.storage.Keys;
-import org.climatehealth.pipeline.storage.LocalStorage;
 import org.climatehealth.pipeline.storage.ObjectInfo;
 import org.climatehealth.pipeline.storage.Storage;
 import org.climatehealth.pipeline.storage.StorageException;
@@ -102,7 +102,7 @@ public final class Migration {
         long size = size(file);
         ObjectInfo there = existing.get(key);
         boolean identical = there != null && there.size() == size && contentMd5(mapping.target(), there)
-            .equals(LocalStorage.md5(file));
+            .equals(Checksums.md5(file));
         actions.add(new Action(mapping, file, key, size, identical ? Kind.SKIP_IDENTICAL : Kind.COPY));
       }
     }

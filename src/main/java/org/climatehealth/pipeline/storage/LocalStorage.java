@@ -3,7 +3,6 @@ package org.climatehealth.pipeline.storage;
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -12,12 +11,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
-import java.security.DigestInputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -86,70 +81,20 @@ public final class LocalStorage implements Storage {
         throw new StorageException("cannot write " + uri.resolve(key) + ": a folder exists at that key");
       }
       Files.createDirectories(target.getParent());
-      return new StagedFile(target, Files.createTempFile(target.getParent(), TEMP_MARKER, ""));
+      // a hidden file beside the target, renamed into place on close
+      return new StagedFileOutputStream(Files.createTempFile(target.getParent(), TEMP_MARKER, "")) {
+        @Override
+        protected void publish(Path staging, long size, String md5Hex) throws IOException {
+          moveIntoPlace(staging, target);
+        }
+
+        @Override
+        protected String target() {
+          return uri.resolve(key).toString();
+        }
+      };
     } catch (IOException e) {
       throw failure("write", key, e);
-    }
-  }
-
-  /** A hidden temporary file beside the target, renamed into place on close, deleted on abort. */
-  private static final class StagedFile extends AbortableOutputStream {
-    private final Path target;
-    private final Path temp;
-    private final OutputStream out;
-    private boolean done;
-
-    StagedFile(Path target, Path temp) throws IOException {
-      this.target = target;
-      this.temp = temp;
-      this.out = new java.io.BufferedOutputStream(Files.newOutputStream(temp), 1 << 16);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      out.write(b);
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      out.write(b, off, len);
-    }
-
-    @Override
-    public void flush() throws IOException {
-      out.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (done) {
-        return;
-      }
-      done = true;
-      try {
-        out.close();
-        moveIntoPlace(temp, target);
-      } finally {
-        Files.deleteIfExists(temp);
-      }
-    }
-
-    @Override
-    public void abort() {
-      if (done) {
-        return;
-      }
-      done = true;
-      try {
-        out.close();
-      } catch (IOException ignored) {
-        // discarded anyway
-      }
-      try {
-        Files.deleteIfExists(temp);
-      } catch (IOException e) {
-        throw new StorageException("cannot discard " + temp + ": " + e, e);
-      }
     }
   }
 
@@ -249,7 +194,7 @@ public final class LocalStorage implements Storage {
     if (!Files.isRegularFile(file)) {
       throw new ObjectNotFoundException(uri.resolve(key).toString());
     }
-    return md5(file);
+    return Checksums.md5(file);
   }
 
   @Override
@@ -266,20 +211,6 @@ public final class LocalStorage implements Storage {
       }
     } catch (IOException e) {
       throw new StorageException("cannot upload " + source + " to " + uri.resolve(key) + ": " + e, e);
-    }
-  }
-
-  /** Hex MD5 of a local file's content. */
-  public static String md5(Path file) {
-    try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("MD5"))) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
-    } catch (NoSuchFileException e) {
-      throw new ObjectNotFoundException(file.toString());
-    } catch (IOException e) {
-      throw new StorageException("cannot read " + file + ": " + e.getMessage(), e);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("MD5 is required of every Java platform", e);
     }
   }
 
@@ -330,7 +261,7 @@ public final class LocalStorage implements Storage {
   private ObjectInfo info(String key, Path file) {
     try {
       BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-      return new ObjectInfo(key, attributes.size(), attributes.lastModifiedTime().toInstant(), md5(file));
+      return new ObjectInfo(key, attributes.size(), attributes.lastModifiedTime().toInstant(), Checksums.md5(file));
     } catch (IOException e) {
       throw failure("stat", key, e);
     }

@@ -2,7 +2,6 @@ package org.climatehealth.pipeline.storage;
 
 import java.time.Instant;
 import java.util.Objects;
-import java.util.regex.Pattern;
 
 /**
  * One stored object as listed: its key relative to the store, size in bytes, last modification
@@ -14,8 +13,6 @@ import java.util.regex.Pattern;
  * {@link Storage#checksum(String)} when the content MD5 is needed.
  */
 public record ObjectInfo(String key, long size, Instant lastModified, String etag) {
-  private static final Pattern MD5_HEX = Pattern.compile("[0-9a-f]{32}");
-
   public ObjectInfo {
     Objects.requireNonNull(key, "key");
     Objects.requireNonNull(lastModified, "lastModified");
@@ -24,6 +21,6 @@ public record ObjectInfo(String key, long size, Instant lastModified, String eta
 
   /** True when the entity tag is the plain MD5 of the content (not a multipart ETag). */
   public boolean etagIsContentMd5() {
-    return MD5_HEX.matcher(etag).matches();
+    return Checksums.isMd5Hex(etag);
   }
 }

@@ -1,17 +1,11 @@
 package org.climatehealth.pipeline.storage;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.security.DigestInputStream;
-import java.security.DigestOutputStream;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -24,7 +18,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -61,7 +54,6 @@ public final class S3Storage implements Storage {
   public static final String MD5_METADATA = "content-md5-hex";
 
   private static final Logger LOG = LoggerFactory.getLogger(S3Storage.class);
-  private static final Pattern MD5_HEX = Pattern.compile("[0-9a-f]{32}");
   private static final int DELETE_BATCH = 1000;
 
   private final StoreUri uri;
@@ -121,7 +113,18 @@ public final class S3Storage implements Storage {
   public AbortableOutputStream create(String key) {
     Keys.key(key);
     try {
-      return new SpoolingUpload(key);
+      // spooled to a local temporary file, hashed as it goes, uploaded whole on close
+      return new StagedFileOutputStream(Files.createTempFile("s3-upload-", ".spool")) {
+        @Override
+        protected void publish(Path staging, long size, String md5Hex) {
+          upload(staging, size, md5Hex, key);
+        }
+
+        @Override
+        protected String target() {
+          return uri.resolve(key).toString();
+        }
+      };
     } catch (IOException e) {
       throw new StorageException("cannot write " + uri.resolve(key) + ": cannot create a local spool file: " + e, e);
     }
@@ -197,17 +200,16 @@ public final class S3Storage implements Storage {
     // Metadata first: written by this layer with the content, it is right even where the ETag
     // only looks like an MD5 (SSE-KMS and SSE-C objects).
     String stored = head.metadata().get(MD5_METADATA);
-    if (stored != null && MD5_HEX.matcher(stored).matches()) {
+    if (Checksums.isMd5Hex(stored)) {
       return stored;
     }
     String etag = unquote(head.eTag());
-    if (MD5_HEX.matcher(etag).matches()) {
+    if (Checksums.isMd5Hex(etag)) {
       return etag;
     }
     LOG.debug("no stored MD5 for {}: reading it to compute one", uri.resolve(key));
-    try (DigestInputStream in = new DigestInputStream(open(key), md5())) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(in.getMessageDigest().digest());
+    try {
+      return Checksums.md5(open(key));
     } catch (IOException e) {
       throw new StorageException("cannot read " + uri.resolve(key) + " to compute its checksum: " + e, e);
     }
@@ -220,7 +222,7 @@ public final class S3Storage implements Storage {
     long size;
     try {
       size = Files.size(source);
-      md5 = md5Hex(source);
+      md5 = Checksums.md5(source);
     } catch (NoSuchFileException e) {
       throw new StorageException("cannot upload " + source + " to " + uri.resolve(key) + ": no such file", e);
     } catch (IOException e) {
@@ -430,96 +432,4 @@ public final class S3Storage implements Storage {
     return head.contentLength() == null ? 0 : head.contentLength();
   }
 
-  private static MessageDigest md5() {
-    try {
-      return MessageDigest.getInstance("MD5");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("MD5 is required of every Java platform", e);
-    }
-  }
-
-  private static String md5Hex(Path file) throws IOException {
-    try (DigestInputStream in = new DigestInputStream(Files.newInputStream(file), md5())) {
-      in.transferTo(OutputStream.nullOutputStream());
-      return HexFormat.of().formatHex(in.getMessageDigest().digest());
-    }
-  }
-
-  /** Spools to a local temporary file, hashing as it goes, and uploads the whole on close. */
-  private final class SpoolingUpload extends AbortableOutputStream {
-    private final String key;
-    private final Path spool;
-    private final DigestOutputStream out;
-    private long size;
-    private boolean closed;
-
-    SpoolingUpload(String key) throws IOException {
-      this.key = key;
-      this.spool = Files.createTempFile("s3-upload-", ".spool");
-      try {
-        this.out = new DigestOutputStream(new BufferedOutputStream(Files.newOutputStream(spool), 1 << 16), md5());
-      } catch (IOException | RuntimeException e) {
-        Files.deleteIfExists(spool);
-        throw e;
-      }
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-      ensureOpen();
-      out.write(b);
-      size++;
-    }
-
-    @Override
-    public void write(byte[] b, int off, int len) throws IOException {
-      ensureOpen();
-      out.write(b, off, len);
-      size += len;
-    }
-
-    @Override
-    public void flush() throws IOException {
-      ensureOpen();
-      out.flush();
-    }
-
-    @Override
-    public void close() throws IOException {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      try {
-        out.close();
-        upload(spool, size, HexFormat.of().formatHex(out.getMessageDigest().digest()), key);
-      } finally {
-        Files.deleteIfExists(spool);
-      }
-    }
-
-    @Override
-    public void abort() {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      try {
-        out.close();
-      } catch (IOException ignored) {
-        // discarded anyway
-      }
-      try {
-        Files.deleteIfExists(spool);
-      } catch (IOException e) {
-        throw new StorageException("cannot discard spool file " + spool + ": " + e, e);
-      }
-    }
-
-    private void ensureOpen() throws IOException {
-      if (closed) {
-        throw new IOException("stream to " + uri.resolve(key) + " is closed");
-      }
-    }
-  }
 }

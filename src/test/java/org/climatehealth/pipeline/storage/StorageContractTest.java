@@ -288,7 +288,7 @@ public abstract class StorageContractTest {
     storage.downloadFile("raw/climate_data.csv", target);
 
     assertThat(target).hasSameBinaryContentAs(source);
-    assertThat(storage.checksum("raw/climate_data.csv")).isEqualTo(LocalStorage.md5(source));
+    assertThat(storage.checksum("raw/climate_data.csv")).isEqualTo(Checksums.md5(source));
     // downloading again replaces the file
     storage.writeText("raw/climate_data.csv", "hello");
     storage.downloadFile("raw/climate_data.csv", target);
