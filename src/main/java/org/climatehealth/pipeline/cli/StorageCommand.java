@@ -140,8 +140,12 @@ public final class StorageCommand implements Runnable {
         Location location = entry.getValue();
         StorageUsage usage = stores.open(location.store()).usage(location.key());
         if (json) {
-          report.put(entry.getKey(), Map.of("uri", location.toString(), "objects", usage.objects(),
-              "bytes", usage.bytes(), "by_prefix", usage.byTopLevelPrefix()));
+          Map<String, Object> figures = new LinkedHashMap<>();
+          figures.put("uri", location.toString());
+          figures.put("objects", usage.objects());
+          figures.put("bytes", usage.bytes());
+          figures.put("by_prefix", usage.byTopLevelPrefix());
+          report.put(entry.getKey(), figures);
           continue;
         }
         out().printf(Locale.ROOT, "%-10s %s: %d object%s, %s (%d bytes)%n", entry.getKey(), location,

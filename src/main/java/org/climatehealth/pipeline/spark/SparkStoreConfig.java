@@ -25,6 +25,7 @@ public final class SparkStoreConfig {
       "org.apache.spark.internal.io.cloud.BindingParquetOutputCommitter";
   static final String DEFAULT_CREDENTIALS_PROVIDER =
       "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider";
+  static final String ANONYMOUS_CREDENTIALS_PROVIDER = "org.apache.hadoop.fs.s3a.AnonymousAWSCredentialsProvider";
 
   private SparkStoreConfig() {}
 
@@ -46,7 +47,11 @@ public final class SparkStoreConfig {
     // explicit: S3A otherwise guesses (us-east-2 on Glue)
     options.put("fs.s3a.endpoint.region", s3.region());
     options.put("fs.s3a.connection.ssl.enabled", Boolean.toString(!plainHttp));
-    options.put("fs.s3a.aws.credentials.provider", DEFAULT_CREDENTIALS_PROVIDER);
+    // the storage layer's chain: the default one, and for a custom endpoint (a local S3-compatible
+    // server without authorization) anonymous access when the default chain finds nothing
+    options.put("fs.s3a.aws.credentials.provider", s3.endpoint().isPresent()
+        ? DEFAULT_CREDENTIALS_PROVIDER + "," + ANONYMOUS_CREDENTIALS_PROVIDER
+        : DEFAULT_CREDENTIALS_PROVIDER);
     options.put("fs.s3a.attempts.maximum", Integer.toString(s3.maxAttempts()));
     // the user's s3:// spelling, should a path reach Hadoop unmapped
     options.put("fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");

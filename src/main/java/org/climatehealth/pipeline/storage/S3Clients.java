@@ -5,6 +5,9 @@ import java.util.Objects;
 import org.climatehealth.pipeline.config.S3Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.regions.Region;
@@ -137,7 +140,7 @@ public final class S3Clients implements AutoCloseable {
 
   private <B extends S3BaseClientBuilder<B, C>, C> B configure(B builder) {
     builder.region(Region.of(settings.region()))
-        .credentialsProvider(DefaultCredentialsProvider.create())
+        .credentialsProvider(credentials(settings))
         .forcePathStyle(settings.pathStyleAccess())
         .overrideConfiguration(ClientOverrideConfiguration.builder()
             .retryStrategy(retry -> retry.maxAttempts(settings.maxAttempts()))
@@ -147,6 +150,20 @@ public final class S3Clients implements AutoCloseable {
       checksumsWhenRequired(builder);
     });
     return builder;
+  }
+
+  /**
+   * The AWS default provider chain. For a custom endpoint, anonymous access follows when the chain
+   * finds nothing: a local S3-compatible server may run without authorization. Against AWS itself
+   * missing credentials stay an error.
+   */
+  static AwsCredentialsProvider credentials(S3Settings settings) {
+    if (settings.endpoint().isEmpty()) {
+      return DefaultCredentialsProvider.create();
+    }
+    return AwsCredentialsProviderChain.builder()
+        .credentialsProviders(DefaultCredentialsProvider.create(), AnonymousCredentialsProvider.create())
+        .build();
   }
 
   /**

@@ -46,13 +46,25 @@ class PipelineScriptIT {
 
   /** Runs scripts/pipeline in {@code workDir}, with the S3 test credentials in the environment only. */
   private Run pipeline(String... args) throws IOException, InterruptedException {
+    return pipeline(true, args);
+  }
+
+  private Run pipeline(boolean credentials, String... args) throws IOException, InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(HOME.resolve("scripts/pipeline").toString());
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
     Map<String, String> env = builder.environment();
-    env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
-    env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
+    // nothing of this machine's AWS set-up may leak in, and the chain must never probe the
+    // instance-metadata address (off this machine)
+    env.keySet().removeIf(k -> k.startsWith("AWS_"));
+    env.put("AWS_EC2_METADATA_DISABLED", "true");
+    env.put("AWS_SHARED_CREDENTIALS_FILE", workDir.resolve("no-credentials").toString());
+    env.put("AWS_CONFIG_FILE", workDir.resolve("no-config").toString());
+    if (credentials) {
+      env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
+      env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
+    }
     env.put("PIPELINE_JAVA_OPTS", "-Xmx512m");
     Path out = workDir.resolve("stdout.txt");
     Path err = workDir.resolve("stderr.txt");
@@ -93,6 +105,21 @@ class PipelineScriptIT {
     // the other stores stay on local disk, relative to the working directory
     assertThat(run.out()).contains("processed  file:" + workDir.toRealPath().resolve("data/processed-bucket") + ": 0 objects");
     assertThat(run.err()).doesNotContain(s3.secretKey());
+  }
+
+  @Test
+  void aServerWithoutAuthorizationNeedsNoCredentials() throws Exception {
+    try (S3ProxyServer open = S3ProxyServer.startWithoutAuthorization()) {
+      open.createBucket("raw");
+      open.client().putObject(PutObjectRequest.builder().bucket("raw").key("raw/locations.csv").build(),
+          RequestBody.fromString("location_id\n")); // 12 bytes
+
+      Run run = pipeline(false, "storage", "stats", "raw", "--conf", "pipeline.stores.raw=s3://raw",
+          "--conf", "pipeline.s3.endpoint=" + open.endpoint(), "--conf", "pipeline.s3.path-style-access=true");
+
+      assertThat(run.exitCode()).as(run.err()).isZero();
+      assertThat(run.out()).startsWith("raw        s3://raw: 1 object, 12 B (12 bytes)\n");
+    }
   }
 
   @Test

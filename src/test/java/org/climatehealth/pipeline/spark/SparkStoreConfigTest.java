@@ -38,7 +38,8 @@ class SparkStoreConfigTest {
         "fs.s3a.path.style.access", "true",
         "fs.s3a.endpoint.region", "us-east-1",
         "fs.s3a.connection.ssl.enabled", "false",
-        "fs.s3a.aws.credentials.provider", "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider",
+        "fs.s3a.aws.credentials.provider", "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider,"
+            + "org.apache.hadoop.fs.s3a.AnonymousAWSCredentialsProvider",
         "fs.s3a.attempts.maximum", "5",
         "fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem"));
   }
@@ -51,6 +52,8 @@ class SparkStoreConfigTest {
         .containsEntry("fs.s3a.endpoint.region", "eu-west-1")
         .containsEntry("fs.s3a.path.style.access", "false")
         .containsEntry("fs.s3a.connection.ssl.enabled", "true")
+        // against AWS, missing credentials stay an error rather than anonymous access
+        .containsEntry("fs.s3a.aws.credentials.provider", "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider")
         .containsEntry("fs.s3a.attempts.maximum", "3");
   }
 

@@ -60,8 +60,17 @@ public final class S3ProxyServer implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
-  /** Starts a server and waits until it answers HTTP requests. */
+  /** Starts a server that requires AWS signatures and waits until it answers HTTP requests. */
   public static S3ProxyServer start() {
+    return start(true);
+  }
+
+  /** Starts a server that takes anonymous requests (s3proxy.authorization=none). */
+  public static S3ProxyServer startWithoutAuthorization() {
+    return start(false);
+  }
+
+  private static S3ProxyServer start(boolean authorization) {
     Path jar = jar();
     try {
       int port = freePort();
@@ -71,7 +80,7 @@ public final class S3ProxyServer implements AutoCloseable {
       Path properties = logDir.resolve("s3proxy-" + port + ".properties");
       Files.writeString(properties, String.join("\n",
           "s3proxy.endpoint=http://127.0.0.1:" + port,
-          "s3proxy.authorization=aws-v2-or-v4",
+          "s3proxy.authorization=" + (authorization ? "aws-v2-or-v4" : "none"),
           "s3proxy.identity=" + ACCESS_KEY,
           "s3proxy.credential=" + SECRET_KEY,
           "jclouds.provider=filesystem",
