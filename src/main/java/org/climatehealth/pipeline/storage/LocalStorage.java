@@ -116,6 +116,22 @@ public final class LocalStorage implements Storage {
   }
 
   @Override
+  public void move(String source, String target) {
+    Path from = file(Keys.key(source));
+    Path to = file(Keys.key(target));
+    if (!Files.isRegularFile(from)) {
+      throw new ObjectNotFoundException(uri.resolve(source).toString());
+    }
+    try {
+      Files.createDirectories(to.getParent());
+      moveIntoPlace(from, to);
+      pruneEmptyParents(from.getParent());
+    } catch (IOException e) {
+      throw failure("move " + source + " to", target, e);
+    }
+  }
+
+  @Override
   public StorageUsage usage(String prefix) {
     // sizes only: no checksums, which list() computes
     List<ObjectInfo> sizes = new ArrayList<>();

@@ -184,6 +184,24 @@ public final class S3Storage implements Storage {
   }
 
   @Override
+  public void move(String source, String target) {
+    Keys.key(source);
+    Keys.key(target);
+    try {
+      // server-side copy: the target appears whole; then the source goes
+      s3().copyObject(b -> b.sourceBucket(bucket).sourceKey(uri.objectKey(source))
+          .destinationBucket(bucket).destinationKey(uri.objectKey(target)));
+    } catch (SdkException e) {
+      throw isNotFound(e) ? notFound(source) : failure("move " + source + " to", target, e);
+    }
+    try {
+      s3().deleteObject(b -> b.bucket(bucket).key(uri.objectKey(source)));
+    } catch (SdkException e) {
+      throw failure("delete", source, e);
+    }
+  }
+
+  @Override
   public void createFolder(String key) {
     Keys.key(key);
     try {

@@ -96,6 +96,19 @@ public interface Storage extends AutoCloseable {
     }
   }
 
+  /**
+   * Moves an object to another key in this store, replacing what is there. The target appears
+   * whole (a rename on local disk, a server-side copy on S3); the source is then deleted.
+   */
+  default void move(String source, String target) {
+    write(target, out -> {
+      try (InputStream in = open(source)) {
+        in.transferTo(out);
+      }
+    });
+    delete(source);
+  }
+
   /** Uploads a local file to {@code key}. */
   default void uploadFile(Path source, String key) {
     write(key, out -> {

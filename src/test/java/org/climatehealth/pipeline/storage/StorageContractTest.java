@@ -143,6 +143,21 @@ public abstract class StorageContractTest {
   }
 
   @Test
+  void moveReplacesTheTargetAndRemovesTheSource() {
+    storage.writeText("_staging/run-1/climate/month=2024-01/part-0.parquet", "hello");
+    storage.writeText("processed/climate/month=2024-01/part-0.parquet", "old version");
+
+    storage.move("_staging/run-1/climate/month=2024-01/part-0.parquet", "processed/climate/month=2024-01/part-0.parquet");
+    storage.move("processed/climate/month=2024-01/part-0.parquet", "processed/climate/month=2024-02/part-0.parquet");
+
+    assertThat(storage.list("")).extracting(ObjectInfo::key)
+        .containsExactly("processed/climate/month=2024-02/part-0.parquet");
+    assertThat(storage.checksum("processed/climate/month=2024-02/part-0.parquet")).isEqualTo(MD5_HELLO);
+    assertThat(storage.exists("_staging")).isFalse();
+    assertThatThrownBy(() -> storage.move("nope", "x")).isInstanceOf(ObjectNotFoundException.class);
+  }
+
+  @Test
   void streamsReadWhatWasWritten() throws IOException {
     try (OutputStream out = storage.create("s/stream.bin")) {
       for (int i = 0; i < 1000; i++) {
