@@ -1,13 +1,11 @@
 package org.climatehealth.pipeline.cli;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.stream.Collectors;
 import java.util.List;
 import java.util.Locale;
 import org.climatehealth.pipeline.config.Settings;
 import org.climatehealth.pipeline.migrate.Migration;
-import org.climatehealth.pipeline.UsageError;
 import org.climatehealth.pipeline.report.RunRecorder;
 import org.climatehealth.pipeline.report.RunReport;
 import org.climatehealth.pipeline.storage.Storage;
@@ -35,15 +33,11 @@ public final class MigrateCommand extends PipelineCommand {
     Settings settings = settings();
     try (StorageFactory stores = new StorageFactory(settings.s3())) {
       Storage processed = stores.open(settings.stores().processed());
-      RunRecorder recorder = new RunRecorder(Clock.systemUTC(), common.runId(), "migrate", settings.env());
-      try {
-        return migrate(settings, stores, processed, recorder);
-      } catch (RuntimeException e) {
-        if (!dryRun && !(e instanceof UsageError)) {
-          finish(processed, recorder.failed(e));
-        }
-        throw e;
+      if (dryRun) {
+        return migrate(settings, stores, processed, null);
       }
+      RunRecorder recorder = recorder("migrate");
+      return withReport(processed, recorder, () -> migrate(settings, stores, processed, recorder));
     }
   }
 
@@ -77,7 +71,6 @@ public final class MigrateCommand extends PipelineCommand {
       throw new MigrationFailedException(result.failures().size() + " of " + (result.copied()
           + result.failures().size()) + " files failed to copy (listed above); rerun to retry them");
     }
-    finish(processed, recorder.succeeded());
     return ExitCodes.SUCCESS;
   }
 
@@ -95,10 +88,6 @@ public final class MigrateCommand extends PipelineCommand {
         .detail("failed", result.failures().size()).detail("missing_sources", result.missingSources());
   }
 
-  private void finish(Storage processed, RunReport report) {
-    String location = RunRecorder.write(processed, report);
-    RunRecorder.summary(report, location).forEach(out()::println);
-  }
 
   /** Some files failed to copy: a run-time failure (exit 1). */
   static final class MigrationFailedException extends RuntimeException {

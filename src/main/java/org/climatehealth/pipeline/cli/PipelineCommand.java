@@ -1,6 +1,12 @@
 package org.climatehealth.pipeline.cli;
 
 import java.io.PrintWriter;
+import java.time.Clock;
+import java.util.function.Supplier;
+import org.climatehealth.pipeline.UsageError;
+import org.climatehealth.pipeline.report.RunRecorder;
+import org.climatehealth.pipeline.report.RunReport;
+import org.climatehealth.pipeline.storage.Storage;
 import java.util.concurrent.Callable;
 import org.climatehealth.pipeline.config.Settings;
 import picocli.CommandLine.Mixin;
@@ -21,5 +27,33 @@ abstract class PipelineCommand implements Callable<Integer> {
   /** Where the human summary goes (stdout). */
   PrintWriter out() {
     return spec.commandLine().getOut();
+  }
+
+  /** A recorder for this run of {@code command}. */
+  RunRecorder recorder(String command) {
+    return new RunRecorder(Clock.systemUTC(), common.runId(), command, settings().env());
+  }
+
+  /**
+   * Runs a job's work with its report: on success and on run-time failure the report goes to the
+   * processed store and its facts to stdout; a usage error (bad input, exit 2) writes nothing.
+   */
+  int withReport(Storage processed, RunRecorder recorder, Supplier<Integer> work) {
+    int code;
+    try {
+      code = work.get();
+    } catch (RuntimeException e) {
+      if (!(e instanceof UsageError)) {
+        finish(processed, recorder.failed(e));
+      }
+      throw e;
+    }
+    finish(processed, recorder.succeeded());
+    return code;
+  }
+
+  private void finish(Storage processed, RunReport report) {
+    String location = RunRecorder.write(processed, report);
+    RunRecorder.summary(report, location).forEach(out()::println);
   }
 }

@@ -21,6 +21,37 @@ public final class SparkSessions {
 
   private SparkSessions() {}
 
+  /** A session for one command: stopped on close only when this command started it. */
+  public record Handle(SparkSession session, boolean started) implements AutoCloseable {
+    @Override
+    public void close() {
+      if (started) {
+        session.stop();
+      }
+    }
+  }
+
+  /**
+   * The session for one command: a new one from {@link #create}, or, when the JVM already runs
+   * one (tests, notebooks), that one with the store options applied to it, left running on close.
+   */
+  public static Handle open(Settings settings, String appName) {
+    if (SparkSession.getActiveSession().isDefined() || SparkSession.getDefaultSession().isDefined()) {
+      SparkSession running = SparkSession.getActiveSession().isDefined()
+          ? SparkSession.getActiveSession().get() : SparkSession.getDefaultSession().get();
+      SparkStoreConfig.hadoopOptions(settings).forEach(running.sparkContext().hadoopConfiguration()::set);
+      SparkStoreConfig.sparkOptions(settings).forEach((key, value) -> {
+        if (key.startsWith("spark.hadoop.")) {
+          running.sparkContext().hadoopConfiguration().set(key.substring("spark.hadoop.".length()), value);
+        } else {
+          running.conf().set(key, value);
+        }
+      });
+      return new Handle(running, false);
+    }
+    return new Handle(create(settings, appName), true);
+  }
+
   /** Builds (or joins, if one is active in this JVM) the session for {@code appName}. */
   public static SparkSession create(Settings settings, String appName) {
     SparkSession.Builder builder = SparkSession.builder().appName(appName);

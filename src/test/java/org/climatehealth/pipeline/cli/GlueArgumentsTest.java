@@ -86,12 +86,12 @@ class GlueArgumentsTest {
   void anUnknownCommandIsAUsageError() {
     assertThatThrownBy(() -> request("--command", "frobnicate", "--JOB_NAME", "x"))
         .isInstanceOf(CommandLine.ParameterException.class)
-        .hasMessage("unknown command 'frobnicate' in --command; available: storage, migrate");
+        .hasMessageStartingWith("unknown command 'frobnicate' in --command; available: ")
+        .hasMessageContaining("storage").hasMessageContaining("migrate").hasMessageContaining("process");
 
     CliRun run = CliRun.of("--command", "frobnicate");
     assertThat(run.exitCode()).isEqualTo(2);
-    assertThat(run.errLines().get(0)).isEqualTo("error: unknown command 'frobnicate' in --command; "
-        + "available: storage, migrate");
+    assertThat(run.errLines().get(0)).startsWith("error: unknown command 'frobnicate' in --command; available: ");
   }
 
   @Test

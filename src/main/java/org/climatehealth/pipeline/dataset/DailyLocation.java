@@ -1,0 +1,38 @@
+package org.climatehealth.pipeline.dataset;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** The joined daily table of CONTRACT §6: its place in the processed store and its columns. */
+public final class DailyLocation {
+  public static final String PREFIX = "processed/daily_location/";
+  /** Partition column: the month of {@code date} as {@code yyyy-MM}. */
+  public static final String MONTH = "month";
+
+  /** Columns before the per-disease ones, in output order. */
+  public static final List<String> LEADING_COLUMNS = List.of(
+      "location_id", "date", "location_name", "state_code", "district", "latitude", "longitude", "population",
+      "temperature_max_c", "temperature_min_c", "temperature_mean_c", "humidity_pct", "rainfall_mm",
+      "air_quality_index", "rainfall_7d_mm", "temperature_max_7d_mean_c",
+      "cases_total", "deaths_total", "hospitalizations_total");
+
+  /** Columns after the per-disease ones, in output order. */
+  public static final List<String> TRAILING_COLUMNS = List.of(
+      "cases_per_100k", "total_beds", "icu_beds", "occupied_beds", "bed_occupancy_rate", "beds_per_100k");
+
+  private DailyLocation() {}
+
+  /** The per-disease column of a configured disease. */
+  public static String casesColumn(String disease) {
+    return "cases_" + disease;
+  }
+
+  /** Every column of the table for the configured diseases, in output order (partition column last). */
+  public static List<String> columns(List<String> diseases) {
+    List<String> all = new ArrayList<>(LEADING_COLUMNS);
+    diseases.forEach(d -> all.add(casesColumn(d)));
+    all.addAll(TRAILING_COLUMNS);
+    all.add(MONTH);
+    return all;
+  }
+}

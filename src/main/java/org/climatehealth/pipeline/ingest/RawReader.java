@@ -1,0 +1,110 @@
+package org.climatehealth.pipeline.ingest;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.from_csv;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.regexp_replace;
+import static org.apache.spark.sql.functions.size;
+import static org.apache.spark.sql.functions.split;
+import static org.apache.spark.sql.functions.trim;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.climatehealth.pipeline.dataset.RawDataset;
+import org.climatehealth.pipeline.storage.StoreUri;
+
+/**
+ * Reads the raw CSV files of one dataset as strings, one pass, knowing each row's field count.
+ *
+ * <p>Spark's CSV reader pads short rows with nulls and drops extra fields, and reads an empty
+ * field as null too, so it cannot tell a short row from one with empty fields. Here the files are
+ * read as lines (Spark's text source: splittable, one pass); a line's field count is its commas
+ * outside quoted sections plus one, and its fields are parsed with {@code from_csv}. The header
+ * line of each file is dropped by its exact text, blank lines are not rows. Columns are named
+ * after the header (unknown columns kept for the quarantine); contract columns a file lacks are
+ * null.
+ */
+public final class RawReader {
+  /** Internal columns added to every raw row. */
+  public static final String SOURCE_FILE = "_source_file";
+  public static final String FIELDS_MISSING = "_fields_missing";
+  public static final String FIELDS_EXTRA = "_fields_extra";
+  public static final String FIELD_COUNT = "_field_count";
+
+  // a quoted section: "..." with "" as an escaped quote inside
+  private static final String QUOTED = "\"(?:[^\"]|\"\")*\"";
+  private static final String FIELDS = "_fields";
+  private static final String LINE = "value";
+
+  private RawReader() {}
+
+  /**
+   * Reads every file of {@code headers} into one Dataset: the dataset's contract columns as
+   * strings, every unknown header column, and the internal columns.
+   */
+  public static Dataset<Row> read(SparkSession spark, StoreUri rawStore, RawDataset dataset, List<RawHeader> headers) {
+    Map<String, List<RawHeader>> byHeaderLine = new LinkedHashMap<>();
+    for (RawHeader header : headers) {
+      byHeaderLine.computeIfAbsent(header.line(), k -> new ArrayList<>()).add(header);
+    }
+    Dataset<Row> all = null;
+    for (List<RawHeader> group : byHeaderLine.values()) {
+      Dataset<Row> part = readGroup(spark, rawStore, dataset, group);
+      all = all == null ? part : all.unionByName(part, true);
+    }
+    return all;
+  }
+
+  private static Dataset<Row> readGroup(SparkSession spark, StoreUri rawStore, RawDataset dataset, List<RawHeader> group) {
+    RawHeader first = group.get(0);
+    List<String> header = first.names();
+    StructType fields = new StructType();
+    for (int i = 0; i < header.size(); i++) {
+      fields = fields.add("_c" + i, DataTypes.StringType, true);
+    }
+    String[] paths = group.stream().map(h -> rawStore.sparkPath(h.file())).toArray(String[]::new);
+    Dataset<Row> lines = spark.read().option("encoding", "UTF-8").text(paths)
+        // Hadoop's line reader drops a UTF-8 byte-order mark at the start of a file: match both
+        .where(col(LINE).isin(first.line(), first.line().replaceFirst("^\uFEFF", "")).unary_$bang()
+            .and(trim(col(LINE)).notEqual(lit(""))));
+
+    Column fieldCount = size(split(regexp_replace(col(LINE), QUOTED, ""), ",", -1));
+    Map<String, String> csv = Map.of("mode", "PERMISSIVE", "ignoreLeadingWhiteSpace", "false",
+        "ignoreTrailingWhiteSpace", "false");
+    Dataset<Row> parsed = lines.select(
+        from_csv(col(LINE), lit(fields.toDDL()), csv).as(FIELDS),
+        fieldCount.as(FIELD_COUNT),
+        col("_metadata.file_path").as(SOURCE_FILE));
+
+    List<Column> columns = new ArrayList<>();
+    Map<String, Integer> positions = first.positions();
+    for (String name : dataset.columnNames()) {
+      Integer position = positions.get(name);
+      columns.add((position == null ? lit(null).cast(DataTypes.StringType) : col(FIELDS + "._c" + position)).as(name));
+    }
+    for (int i = 0; i < header.size(); i++) {
+      String name = header.get(i);
+      if (!dataset.columnNames().contains(name) && !name.isEmpty()) {
+        columns.add(col(FIELDS + "._c" + i).as(name));
+      }
+    }
+    columns.add(col(FIELD_COUNT).lt(header.size()).as(FIELDS_MISSING));
+    columns.add(col(FIELD_COUNT).gt(header.size()).as(FIELDS_EXTRA));
+    columns.add(lit(header.size()).as(FIELD_COUNT));
+    columns.add(userSpelling(col(SOURCE_FILE)).as(SOURCE_FILE));
+    return parsed.select(columns.toArray(Column[]::new));
+  }
+
+  /** Spark's {@code s3a://} and {@code file:///} paths in the user's spelling: {@code s3://}, {@code file:/}. */
+  private static Column userSpelling(Column path) {
+    return regexp_replace(regexp_replace(path, "^s3a://", "s3://"), "^file:///", "file:/");
+  }
+}

@@ -1,0 +1,259 @@
+package org.climatehealth.pipeline.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.date_format;
+
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Predicate;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import org.climatehealth.pipeline.config.Settings;
+import org.climatehealth.pipeline.dataset.DailyLocation;
+import org.climatehealth.pipeline.dataset.RawDataset;
+import org.climatehealth.pipeline.ingest.InvalidInputException;
+import org.climatehealth.pipeline.ingest.RawHeader;
+import org.climatehealth.pipeline.ingest.RawReader;
+import org.climatehealth.pipeline.publish.Publisher;
+import org.climatehealth.pipeline.report.RunRecorder;
+import org.climatehealth.pipeline.report.RunReport;
+import org.climatehealth.pipeline.storage.ObjectInfo;
+import org.climatehealth.pipeline.storage.Storage;
+import org.climatehealth.pipeline.transform.DailyLocationTable;
+import org.climatehealth.pipeline.validate.Validation;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code process}: raw CSVs to clean, typed tables, the quarantine, and {@code daily_location}.
+ *
+ * <p>Headers are checked before anything is written. Each dataset is read once, validated and
+ * persisted; its accounting, cleaned table and quarantine all come from that one pass. Every
+ * output is written under the run's staging area first and published only when all writes have
+ * succeeded, replacing exactly the partitions (months) the run owns.
+ */
+public final class ProcessJob {
+  private static final Logger LOG = LoggerFactory.getLogger(ProcessJob.class);
+
+  /** Which months the run (re)writes: all when both bounds are null. */
+  public record Range(LocalDate from, LocalDate to) {
+    public static final Range ALL = new Range(null, null);
+
+    public boolean covers(String month) {
+      YearMonth value = YearMonth.parse(month);
+      return (from == null || !value.isBefore(YearMonth.from(from))) && (to == null || !value.isAfter(YearMonth.from(to)));
+    }
+
+    public boolean isAll() {
+      return from == null && to == null;
+    }
+  }
+
+  /** What the run did. */
+  public record Result(Map<String, DatasetAccounting> datasets, long dailyLocationRows,
+      List<String> dailyLocationMonths, Set<String> unconfiguredDiseases, Map<String, Double> stageSeconds) {}
+
+  private final SparkSession spark;
+  private final Settings settings;
+  private final Storage raw;
+  private final Storage processed;
+  private final String runId;
+  private final Range range;
+  private final RunRecorder recorder;
+  private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+
+  public ProcessJob(SparkSession spark, Settings settings, Storage raw, Storage processed, String runId, Range range,
+      RunRecorder recorder) {
+    this.spark = spark;
+    this.settings = settings;
+    this.raw = raw;
+    this.processed = processed;
+    this.runId = runId;
+    this.range = range;
+    this.recorder = recorder;
+  }
+
+  public Result run() {
+    long start = System.nanoTime();
+    Map<RawDataset, List<RawHeader>> headers = discover();
+    stage("discover", start);
+
+    Publisher publisher = new Publisher(processed, runId);
+    Map<RawDataset, Dataset<Row>> resolved = new EnumMap<>(RawDataset.class);
+    try {
+      long t = System.nanoTime();
+      Dataset<Row> locations = classify(RawDataset.LOCATIONS, headers, null);
+      resolved.put(RawDataset.LOCATIONS, locations);
+      Dataset<Row> knownIds = Validation.cleaned(locations, RawDataset.LOCATIONS).select("location_id");
+      for (RawDataset dataset : List.of(RawDataset.CLIMATE, RawDataset.HEALTH, RawDataset.HOSPITAL)) {
+        resolved.put(dataset, classify(dataset, headers, knownIds));
+      }
+      Map<String, DatasetAccounting> accounting = new LinkedHashMap<>();
+      for (Map.Entry<RawDataset, Dataset<Row>> entry : resolved.entrySet()) {
+        accounting.put(entry.getKey().tableName(), account(entry.getKey(), entry.getValue(), headers.get(entry.getKey())));
+      }
+      stage("read_validate", t);
+
+      t = System.nanoTime();
+      Map<RawDataset, Dataset<Row>> cleaned = new EnumMap<>(RawDataset.class);
+      resolved.forEach((dataset, rows) -> cleaned.put(dataset, Validation.cleaned(rows, dataset)));
+      for (RawDataset dataset : RawDataset.values()) {
+        stageTable(publisher, dataset, cleaned.get(dataset));
+        if (accounting.get(dataset.tableName()).rowsQuarantined() > 0) {
+          Validation.quarantined(resolved.get(dataset), rawColumns(dataset, headers.get(dataset)))
+              .write().mode(SaveMode.Overwrite).option("ignoreNullFields", "false")
+              .json(processed.uri().sparkPath(publisher.stagingKey(quarantineTable(dataset))));
+        }
+      }
+      stage("write_tables", t);
+
+      t = System.nanoTime();
+      Dataset<Row> daily = DailyLocationTable.build(cleaned.get(RawDataset.LOCATIONS), cleaned.get(RawDataset.CLIMATE),
+          cleaned.get(RawDataset.HEALTH), cleaned.get(RawDataset.HOSPITAL), settings.diseases());
+      if (!range.isAll()) {
+        daily = DailyLocationTable.restrictToMonths(daily, range.from(), range.to());
+      }
+      String dailyStaging = processed.uri().sparkPath(publisher.stagingKey(DailyLocation.PREFIX));
+      daily.write().mode(SaveMode.Overwrite).partitionBy(DailyLocation.MONTH).parquet(dailyStaging);
+      long dailyRows = spark.read().parquet(dailyStaging).count();
+      stage("daily_location", t);
+
+      Set<String> unconfigured = unconfiguredDiseases(cleaned.get(RawDataset.HEALTH));
+
+      t = System.nanoTime();
+      Predicate<String> owned = range::covers;
+      for (RawDataset dataset : RawDataset.values()) {
+        Publisher.Published published = dataset.dateColumn().isPresent()
+            ? publisher.publishPartitioned(dataset.processedPrefix(), DailyLocation.MONTH, owned)
+            : publisher.publishWhole(dataset.processedPrefix());
+        DatasetAccounting numbers = accounting.get(dataset.tableName());
+        recorder.output(new RunReport.Output(processed.uri().resolve(dataset.processedPrefix()).toString(), null, null,
+            numbers.rowsValid(), published.partitions()));
+        if (numbers.rowsQuarantined() > 0) {
+          publisher.publishNew(quarantineTable(dataset));
+          recorder.output(new RunReport.Output(processed.uri().resolve(quarantineTable(dataset)).toString(), null,
+              null, numbers.rowsQuarantined(), null));
+        }
+      }
+      Publisher.Published dailyPublished = publisher.publishPartitioned(DailyLocation.PREFIX, DailyLocation.MONTH, owned);
+      recorder.output(new RunReport.Output(processed.uri().resolve(DailyLocation.PREFIX).toString(), null, null,
+          dailyRows, dailyPublished.partitions()));
+      stage("publish", t);
+
+      recorder.detail("datasets", accounting);
+      recorder.detail("unconfigured_diseases", unconfigured);
+      recorder.detail("range", Map.of("from", String.valueOf(range.from()), "to", String.valueOf(range.to())));
+      recorder.detail("stage_seconds", stageSeconds);
+      return new Result(accounting, dailyRows, dailyPublished.partitions(), unconfigured, stageSeconds);
+    } finally {
+      resolved.values().forEach(Dataset::unpersist);
+      publisher.cleanUp();
+    }
+  }
+
+  /** The raw files of each dataset and their checked headers; fails (exit 2) before anything is written. */
+  private Map<RawDataset, List<RawHeader>> discover() {
+    List<ObjectInfo> files = raw.list("raw/");
+    Map<RawDataset, List<RawHeader>> headers = new EnumMap<>(RawDataset.class);
+    for (RawDataset dataset : RawDataset.values()) {
+      List<RawHeader> found = new ArrayList<>();
+      for (ObjectInfo file : files) {
+        if (dataset.matches(file.key())) {
+          found.add(RawHeader.read(raw, file.key(), dataset));
+          recorder.input(new RunReport.InputFile(raw.uri().resolve(file.key()).toString(), file.size(), file.etag()));
+        }
+      }
+      if (found.isEmpty()) {
+        throw new InvalidInputException("no " + dataset.tableName() + " data: no " + dataset.filePrefix()
+            + "*.csv in " + raw.uri() + " (run 'generate', or copy the raw files there)");
+      }
+      headers.put(dataset, found);
+    }
+    return headers;
+  }
+
+  private Dataset<Row> classify(RawDataset dataset, Map<RawDataset, List<RawHeader>> headers, Dataset<Row> knownIds) {
+    Dataset<Row> rows = RawReader.read(spark, raw.uri(), dataset, headers.get(dataset));
+    Dataset<Row> checked = Validation.checkRows(rows, dataset);
+    if (knownIds != null) {
+      checked = Validation.checkLocations(checked, knownIds);
+    }
+    return Validation.resolveDuplicates(checked, dataset).persist(StorageLevel.MEMORY_AND_DISK());
+  }
+
+  private static DatasetAccounting account(RawDataset dataset, Dataset<Row> resolved, List<RawHeader> headers) {
+    long valid = 0;
+    long quarantined = 0;
+    long collapsed = 0;
+    Map<String, Long> reasons = new TreeMap<>();
+    // a handful of (status, reason) counts: the only thing collected to the driver
+    for (Row row : resolved.groupBy(Validation.STATUS, Validation.REASON).count().collectAsList()) {
+      long n = row.getLong(2);
+      switch (row.getString(0)) {
+        case Validation.VALID -> valid += n;
+        case Validation.COLLAPSED -> collapsed += n;
+        default -> {
+          quarantined += n;
+          reasons.merge(row.getString(1), n, Long::sum);
+        }
+      }
+    }
+    Set<String> unknown = new LinkedHashSet<>();
+    headers.forEach(h -> unknown.addAll(h.unknownColumns(dataset)));
+    DatasetAccounting accounting = new DatasetAccounting(valid + quarantined + collapsed, valid, quarantined, collapsed,
+        reasons, headers.stream().map(RawHeader::file).toList(), List.copyOf(unknown));
+    LOG.info("{}: {} rows read, {} valid, {} quarantined {}, {} duplicates collapsed", dataset.tableName(),
+        accounting.rowsRead(), valid, quarantined, reasons, collapsed);
+    return accounting;
+  }
+
+  private void stageTable(Publisher publisher, RawDataset dataset, Dataset<Row> table) {
+    String staging = processed.uri().sparkPath(publisher.stagingKey(dataset.processedPrefix()));
+    if (dataset.dateColumn().isPresent()) {
+      Dataset<Row> withMonth = table.withColumn(DailyLocation.MONTH, date_format(col(dataset.dateColumn().get()), "yyyy-MM"));
+      if (!range.isAll()) {
+        withMonth = DailyLocationTable.restrictToMonths(withMonth, range.from(), range.to());
+      }
+      withMonth.write().mode(SaveMode.Overwrite).partitionBy(DailyLocation.MONTH).parquet(staging);
+    } else {
+      table.write().mode(SaveMode.Overwrite).parquet(staging);
+    }
+  }
+
+  private String quarantineTable(RawDataset dataset) {
+    return "quarantine/" + dataset.tableName() + "/run_id=" + runId + "/";
+  }
+
+  private static List<String> rawColumns(RawDataset dataset, List<RawHeader> headers) {
+    Set<String> columns = new LinkedHashSet<>(dataset.columnNames());
+    headers.forEach(h -> h.names().stream().filter(n -> !n.isEmpty()).forEach(columns::add));
+    return List.copyOf(columns);
+  }
+
+  private Set<String> unconfiguredDiseases(Dataset<Row> health) {
+    Set<String> names = new java.util.TreeSet<>();
+    // distinct disease names: a short list, not data
+    for (Row row : health.select("disease").distinct().limit(1000).collectAsList()) {
+      if (!settings.diseases().contains(row.getString(0))) {
+        names.add(row.getString(0));
+      }
+    }
+    return names;
+  }
+
+  private void stage(String name, long startNanos) {
+    stageSeconds.put(name, Math.round((System.nanoTime() - startNanos) / 1e6) / 1000.0);
+    LOG.info("process: stage {} done in {} s", name, stageSeconds.get(name));
+  }
+}

@@ -1,0 +1,70 @@
+package org.climatehealth.pipeline.validate;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.floor;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.lower;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.try_to_date;
+import static org.apache.spark.sql.functions.upper;
+import static org.apache.spark.sql.functions.when;
+import static org.apache.spark.sql.functions.abs;
+import static org.apache.spark.sql.functions.isnan;
+
+import java.util.List;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataTypes;
+import org.climatehealth.pipeline.dataset.ColumnType;
+
+/**
+ * How raw strings become values (CONTRACT §5), as Spark SQL expressions: missing-value spellings,
+ * id and category normalisation, the accepted date formats, numbers and whole counts.
+ */
+public final class Values {
+  /** Spellings of a missing value, compared after trimming and lower-casing. */
+  public static final List<String> MISSING = List.of("", "na", "n/a", "null", "-");
+  /** Accepted date formats, tried in this order. */
+  public static final List<String> DATE_FORMATS = List.of("yyyy-MM-dd", "dd/MM/yyyy", "yyyy/MM/dd", "dd-MM-yyyy");
+
+  private static final double MAX_COUNT = 1e15;
+
+  private Values() {}
+
+  /** The trimmed raw string, or null when it is one of the missing-value spellings. */
+  public static Column present(Column raw) {
+    return when(lower(trim(raw)).isin(MISSING.toArray()), lit(null).cast(DataTypes.StringType)).otherwise(trim(raw));
+  }
+
+  /** The parsed value of a present string (null when it does not parse; see {@link #invalid}). */
+  public static Column parse(Column present, ColumnType type) {
+    return switch (type) {
+      case ID -> upper(present);
+      case TEXT -> present;
+      case CATEGORY -> lower(present);
+      case DATE -> date(present);
+      case DECIMAL -> when(finite(present), present.try_cast(DataTypes.DoubleType));
+      case COUNT -> when(finite(present).and(whole(present)), present.try_cast(DataTypes.DoubleType))
+          .cast(DataTypes.LongType);
+    };
+  }
+
+  /** True when a present value does not parse as its type. */
+  public static Column invalid(Column present, ColumnType type) {
+    return present.isNotNull().and(parse(present, type).isNull());
+  }
+
+  private static Column date(Column present) {
+    Column[] attempts = DATE_FORMATS.stream().map(f -> try_to_date(present, f)).toArray(Column[]::new);
+    return coalesce(attempts);
+  }
+
+  private static Column finite(Column present) {
+    Column number = present.try_cast(DataTypes.DoubleType);
+    return number.isNotNull().and(isnan(number).unary_$bang()).and(abs(number).lt(Double.MAX_VALUE));
+  }
+
+  private static Column whole(Column present) {
+    Column number = present.try_cast(DataTypes.DoubleType);
+    return number.equalTo(floor(number)).and(abs(number).lt(MAX_COUNT));
+  }
+}
