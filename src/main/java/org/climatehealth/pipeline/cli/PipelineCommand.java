@@ -42,7 +42,7 @@ abstract class PipelineCommand implements Callable<Integer> {
     int code;
     try {
       code = work.get();
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) {
       if (!(e instanceof UsageError)) {
         finish(processed, recorder.failed(e));
       }

@@ -141,7 +141,7 @@ public final class ProcessJob {
         recorder.output(new RunReport.Output(processed.uri().resolve(dataset.processedPrefix()).toString(), null, null,
             numbers.rowsValid(), published.partitions()));
         if (numbers.rowsQuarantined() > 0) {
-          publisher.publishNew(quarantineTable(dataset));
+          publisher.publishWhole(quarantineTable(dataset));
           recorder.output(new RunReport.Output(processed.uri().resolve(quarantineTable(dataset)).toString(), null,
               null, numbers.rowsQuarantined(), null));
         }

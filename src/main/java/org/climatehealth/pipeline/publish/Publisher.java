@@ -91,16 +91,6 @@ public final class Publisher {
     return new Published(table, List.of(), staged.size(), replaced);
   }
 
-  /** Publishes a new folder of its own (e.g. this run's quarantine): every staged file moves there. */
-  public Published publishNew(String table) {
-    String target = Keys.folder(table);
-    List<String> staged = dataFiles(store.list(stagingKey(table)), stagingKey(table));
-    for (String file : staged) {
-      store.move(stagingKey(table) + file, target + file);
-    }
-    return new Published(table, List.of(), staged.size(), 0);
-  }
-
   /** Removes whatever is left of this run's staging area. */
   public void cleanUp() {
     long left = store.deletePrefix(staging);

@@ -82,7 +82,7 @@ public final class LocalStorage implements Storage {
       }
       Files.createDirectories(target.getParent());
       // a hidden file beside the target, renamed into place on close
-      return new StagedFileOutputStream(Files.createTempFile(target.getParent(), TEMP_MARKER, "")) {
+      return new StagedFileOutputStream(stagingFile(target)) {
         @Override
         protected void publish(Path staging, long size, String md5Hex) throws IOException {
           moveIntoPlace(staging, target);
@@ -96,6 +96,16 @@ public final class LocalStorage implements Storage {
     } catch (IOException e) {
       throw failure("write", key, e);
     }
+  }
+
+  /**
+   * A fresh hidden file beside {@code target} for an in-flight write. Created like any other file
+   * (the process umask applies), unlike a temp file, which would be private to its owner.
+   */
+  private static Path stagingFile(Path target) throws IOException {
+    Path staging = target.resolveSibling(TEMP_MARKER + java.util.UUID.randomUUID());
+    Files.newOutputStream(staging, java.nio.file.StandardOpenOption.CREATE_NEW).close();
+    return staging;
   }
 
   private static void moveIntoPlace(Path temp, Path target) throws IOException {
@@ -218,7 +228,7 @@ public final class LocalStorage implements Storage {
     Path target = file(Keys.key(key));
     try {
       Files.createDirectories(target.getParent());
-      Path temp = Files.createTempFile(target.getParent(), TEMP_MARKER, "");
+      Path temp = stagingFile(target);
       try {
         Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
         moveIntoPlace(temp, target);

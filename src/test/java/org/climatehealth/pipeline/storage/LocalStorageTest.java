@@ -52,4 +52,15 @@ class LocalStorageTest extends StorageContractTest {
       assertThat(files).containsExactly(root.resolve("raw/keep.csv"));
     }
   }
+
+  @Test
+  void objectsAreCreatedLikeOtherFilesNotPrivateTempFiles() throws IOException {
+    storage.writeText("raw/x.csv", "x");
+    storage.uploadFile(Files.writeString(tempDir.resolve("up.csv"), "u"), "raw/up.csv");
+    Path plain = Files.writeString(tempDir.resolve("plain.txt"), "p");
+    assertThat(Files.getPosixFilePermissions(root.resolve("raw/x.csv")))
+        .isEqualTo(Files.getPosixFilePermissions(plain));
+    assertThat(Files.getPosixFilePermissions(root.resolve("raw/up.csv")))
+        .isEqualTo(Files.getPosixFilePermissions(plain));
+  }
 }
