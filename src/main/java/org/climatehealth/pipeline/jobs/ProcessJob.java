@@ -72,6 +72,11 @@ public final class ProcessJob {
   private final Range range;
   private final RunRecorder recorder;
   private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
+  private long inputBytes;
+
+  private static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
+  private static final long SHUFFLE_BYTES = 64L << 20;
+  private static final long MAX_SHUFFLE_PARTITIONS = 2000;
 
   public ProcessJob(SparkSession spark, Settings settings, Storage raw, Storage processed, String runId, Range range,
       RunRecorder recorder) {
@@ -87,6 +92,7 @@ public final class ProcessJob {
   public Result run() {
     long start = System.nanoTime();
     Map<RawDataset, List<RawHeader>> headers = discover();
+    sizeShuffles();
     stage("discover", start);
 
     Publisher publisher = new Publisher(processed, runId);
@@ -112,7 +118,7 @@ public final class ProcessJob {
         stageTable(publisher, dataset, cleaned.get(dataset));
         if (accounting.get(dataset.tableName()).rowsQuarantined() > 0) {
           Validation.quarantined(resolved.get(dataset), rawColumns(dataset, headers.get(dataset)))
-              .write().mode(SaveMode.Overwrite).option("ignoreNullFields", "false")
+              .coalesce(1).write().mode(SaveMode.Overwrite).option("ignoreNullFields", "false")
               .json(processed.uri().sparkPath(publisher.stagingKey(quarantineTable(dataset))));
         }
       }
@@ -125,7 +131,9 @@ public final class ProcessJob {
         daily = DailyLocationTable.restrictToMonths(daily, range.from(), range.to());
       }
       String dailyStaging = processed.uri().sparkPath(publisher.stagingKey(DailyLocation.PREFIX));
-      daily.write().mode(SaveMode.Overwrite).partitionBy(DailyLocation.MONTH).parquet(dailyStaging);
+      // one task per month: one file per month partition, not one per task and month
+      daily.repartition(col(DailyLocation.MONTH)).write().mode(SaveMode.Overwrite)
+          .partitionBy(DailyLocation.MONTH).parquet(dailyStaging);
       long dailyRows = spark.read().parquet(dailyStaging).count();
       stage("daily_location", t);
 
@@ -171,6 +179,7 @@ public final class ProcessJob {
       for (ObjectInfo file : files) {
         if (dataset.matches(file.key())) {
           found.add(RawHeader.read(raw, file.key(), dataset));
+          inputBytes += file.size();
           recorder.input(new RunReport.InputFile(raw.uri().resolve(file.key()).toString(), file.size(), file.etag()));
         }
       }
@@ -181,6 +190,22 @@ public final class ProcessJob {
       headers.put(dataset, found);
     }
     return headers;
+  }
+
+  /**
+   * Shuffle partitions for the input's size (about 64 MiB of CSV each, at least one per core),
+   * unless the user set {@code spark.sql.shuffle.partitions}: Spark's default of 200 makes
+   * thousands of tiny tasks and files on small inputs.
+   */
+  private void sizeShuffles() {
+    if (settings.spark().conf().containsKey(SHUFFLE_PARTITIONS)) {
+      return;
+    }
+    long bytes = inputBytes;
+    int cores = Math.max(1, spark.sparkContext().defaultParallelism());
+    long partitions = Math.max(cores, Math.min(MAX_SHUFFLE_PARTITIONS, (bytes + SHUFFLE_BYTES - 1) / SHUFFLE_BYTES));
+    spark.conf().set(SHUFFLE_PARTITIONS, Long.toString(partitions));
+    LOG.info("process: {} MiB of raw CSV, {} shuffle partitions", bytes >> 20, partitions);
   }
 
   private Dataset<Row> classify(RawDataset dataset, Map<RawDataset, List<RawHeader>> headers, Dataset<Row> knownIds) {
@@ -225,9 +250,10 @@ public final class ProcessJob {
       if (!range.isAll()) {
         withMonth = DailyLocationTable.restrictToMonths(withMonth, range.from(), range.to());
       }
-      withMonth.write().mode(SaveMode.Overwrite).partitionBy(DailyLocation.MONTH).parquet(staging);
+      withMonth.repartition(col(DailyLocation.MONTH)).write().mode(SaveMode.Overwrite)
+          .partitionBy(DailyLocation.MONTH).parquet(staging);
     } else {
-      table.write().mode(SaveMode.Overwrite).parquet(staging);
+      table.coalesce(1).write().mode(SaveMode.Overwrite).parquet(staging);
     }
   }
 

@@ -51,14 +51,23 @@ public final class Validation {
    * numbers, ranges): adds the parsed values and {@link #REASON}/{@link #DETAIL} (null when none).
    */
   public static Dataset<Row> checkRows(Dataset<Row> raw, RawDataset dataset) {
-    List<Column> parsed = new ArrayList<>();
+    // each value is cleaned and parsed once, into its own column; the checks only compare columns
+    List<Column> present = new ArrayList<>();
     for (String name : raw.columns()) {
-      parsed.add(col(quote(name)));
+      present.add(col(quote(name)));
     }
     for (RawDataset.Column column : dataset.columns()) {
-      parsed.add(Values.parse(Values.present(col(column.name())), column.type()).as(typed(column.name())));
+      present.add(Values.present(col(column.name())).as(cleaned(column.name())));
     }
-    Dataset<Row> withValues = raw.select(parsed.toArray(Column[]::new));
+    List<Column> typed = new ArrayList<>();
+    for (String name : raw.columns()) {
+      typed.add(col(quote(name)));
+    }
+    for (RawDataset.Column column : dataset.columns()) {
+      typed.add(col(cleaned(column.name())));
+      typed.add(Values.parse(col(cleaned(column.name())), column.type()).as(typed(column.name())));
+    }
+    Dataset<Row> withValues = raw.select(present.toArray(Column[]::new)).select(typed.toArray(Column[]::new));
 
     List<Rule> rules = new ArrayList<>();
     rules.add(new Rule(ReasonCode.MALFORMED_ROW, col(RawReader.FIELDS_MISSING),
@@ -69,7 +78,7 @@ public final class Validation {
             lit(" of the header"))));
     for (RawDataset.Column column : dataset.columns()) {
       if (column.required()) {
-        rules.add(new Rule(ReasonCode.MISSING_REQUIRED, Values.present(col(column.name())).isNull(),
+        rules.add(new Rule(ReasonCode.MISSING_REQUIRED, col(cleaned(column.name())).isNull(),
             lit(column.name() + " is missing")));
       }
     }
@@ -80,13 +89,18 @@ public final class Validation {
         if ((reason == ReasonCode.BAD_DATE && date) || (reason == ReasonCode.BAD_NUMBER && number)) {
           String expected = date ? " is not a date (yyyy-MM-dd, dd/MM/yyyy, yyyy/MM/dd or dd-MM-yyyy)"
               : column.type() == ColumnType.COUNT ? " is not a whole number" : " is not a number";
-          rules.add(new Rule(reason, Values.invalid(Values.present(col(column.name())), column.type()),
+          rules.add(new Rule(reason, col(cleaned(column.name())).isNotNull().and(col(typed(column.name())).isNull()),
               concat(lit(column.name() + " '"), col(column.name()), lit("'" + expected))));
         }
       }
     }
     rules.addAll(RangeRules.of(dataset));
-    return withReasons(withValues, rules);
+    Dataset<Row> checked = withReasons(withValues, rules);
+    return checked.drop(dataset.columnNames().stream().map(Validation::cleaned).toArray(String[]::new));
+  }
+
+  private static String cleaned(String column) {
+    return "_p_" + column;
   }
 
   /**
