@@ -105,7 +105,7 @@ public record RawHeader(String file, List<String> names, String line) {
   }
 
   /** Splits one CSV line: commas separate fields, double quotes quote them, "" is a quote. */
-  static List<String> splitCsvLine(String line) {
+  public static List<String> splitCsvLine(String line) {
     List<String> fields = new ArrayList<>();
     StringBuilder field = new StringBuilder();
     boolean quoted = false;

@@ -1,5 +1,7 @@
 package org.climatehealth.pipeline.generate;
 
+import org.climatehealth.pipeline.ingest.RawHeader;
+
 import java.math.BigDecimal;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
@@ -37,33 +39,9 @@ final class ContractRules {
 
   private ContractRules() {}
 
-  /** Splits a CSV line: commas separate, double quotes quote, "" inside quotes is a quote. */
+  /** Splits a CSV line as the header reader does: commas separate, double quotes quote, "" is a quote. */
   static List<String> split(String line) {
-    List<String> fields = new ArrayList<>();
-    StringBuilder field = new StringBuilder();
-    boolean quoted = false;
-    for (int i = 0; i < line.length(); i++) {
-      char c = line.charAt(i);
-      if (quoted) {
-        if (c == '"' && i + 1 < line.length() && line.charAt(i + 1) == '"') {
-          field.append('"');
-          i++;
-        } else if (c == '"') {
-          quoted = false;
-        } else {
-          field.append(c);
-        }
-      } else if (c == '"') {
-        quoted = true;
-      } else if (c == ',') {
-        fields.add(field.toString());
-        field.setLength(0);
-      } else {
-        field.append(c);
-      }
-    }
-    fields.add(field.toString());
-    return fields;
+    return RawHeader.splitCsvLine(line);
   }
 
   /**

@@ -271,6 +271,20 @@ class ProcessFixtureTest {
     assertThat(processed).doesNotExist();
   }
 
+  @Test
+  void anEmptyRawStoreOrAnInvertedRangeIsAUsageError() throws IOException {
+    CliRun inverted = process("--from", "2024-02-01", "--to", "2024-01-01");
+    assertThat(inverted.exitCode()).isEqualTo(2);
+    assertThat(inverted.errLines()).containsExactly("error: --from 2024-02-01 is after --to 2024-01-01");
+
+    Files.delete(raw.resolve("raw/locations.csv"));
+    CliRun none = process();
+    assertThat(none.exitCode()).isEqualTo(2);
+    assertThat(none.errLines()).containsExactly("error: no locations data: no raw/locations*.csv in file:" + raw
+        + " (run 'generate', or copy the raw files there)");
+    assertThat(processed).doesNotExist();
+  }
+
   private List<String> dailyRows() {
     return spark.read().parquet(processed.resolve("processed/daily_location").toString())
         .orderBy("location_id", "date").collectAsList().stream().map(Row::toString).toList();
