@@ -114,8 +114,10 @@ public final class ProcessJob {
       t = System.nanoTime();
       Map<RawDataset, Dataset<Row>> cleaned = new EnumMap<>(RawDataset.class);
       resolved.forEach((dataset, rows) -> cleaned.put(dataset, Validation.cleaned(rows, dataset)));
+      Map<RawDataset, Long> rowsWritten = new EnumMap<>(RawDataset.class);
       for (RawDataset dataset : RawDataset.values()) {
-        stageTable(publisher, dataset, cleaned.get(dataset));
+        rowsWritten.put(dataset, stageTable(publisher, dataset, cleaned.get(dataset),
+            accounting.get(dataset.tableName()).rowsValid()));
         if (accounting.get(dataset.tableName()).rowsQuarantined() > 0) {
           Validation.quarantined(resolved.get(dataset), rawColumns(dataset, headers.get(dataset)))
               .coalesce(1).write().mode(SaveMode.Overwrite).option("ignoreNullFields", "false")
@@ -134,7 +136,9 @@ public final class ProcessJob {
       // one task per month: one file per month partition, not one per task and month
       daily.repartition(col(DailyLocation.MONTH)).write().mode(SaveMode.Overwrite)
           .partitionBy(DailyLocation.MONTH).parquet(dailyStaging);
-      long dailyRows = spark.read().parquet(dailyStaging).count();
+      // read back from Parquet metadata; an empty result has no file to read
+      long dailyRows = processed.list(publisher.stagingKey(DailyLocation.PREFIX)).stream()
+          .anyMatch(o -> o.key().endsWith(".parquet")) ? spark.read().parquet(dailyStaging).count() : 0;
       stage("daily_location", t);
 
       Set<String> unconfigured = unconfiguredDiseases(cleaned.get(RawDataset.HEALTH));
@@ -147,7 +151,7 @@ public final class ProcessJob {
             : publisher.publishWhole(dataset.processedPrefix());
         DatasetAccounting numbers = accounting.get(dataset.tableName());
         recorder.output(new RunReport.Output(processed.uri().resolve(dataset.processedPrefix()).toString(), null, null,
-            numbers.rowsValid(), published.partitions()));
+            rowsWritten.get(dataset), published.partitions()));
         if (numbers.rowsQuarantined() > 0) {
           publisher.publishWhole(quarantineTable(dataset));
           recorder.output(new RunReport.Output(processed.uri().resolve(quarantineTable(dataset)).toString(), null,
@@ -243,18 +247,21 @@ public final class ProcessJob {
     return accounting;
   }
 
-  private void stageTable(Publisher publisher, RawDataset dataset, Dataset<Row> table) {
+  /** Writes a cleaned table to staging (by month, restricted to the range); returns the rows written. */
+  private long stageTable(Publisher publisher, RawDataset dataset, Dataset<Row> table, long validRows) {
     String staging = processed.uri().sparkPath(publisher.stagingKey(dataset.processedPrefix()));
-    if (dataset.dateColumn().isPresent()) {
-      Dataset<Row> withMonth = table.withColumn(DailyLocation.MONTH, date_format(col(dataset.dateColumn().get()), "yyyy-MM"));
-      if (!range.isAll()) {
-        withMonth = DailyLocationTable.restrictToMonths(withMonth, range.from(), range.to());
-      }
-      withMonth.repartition(col(DailyLocation.MONTH)).write().mode(SaveMode.Overwrite)
-          .partitionBy(DailyLocation.MONTH).parquet(staging);
-    } else {
+    if (dataset.dateColumn().isEmpty()) {
       table.coalesce(1).write().mode(SaveMode.Overwrite).parquet(staging);
+      return validRows;
     }
+    Dataset<Row> withMonth = table.withColumn(DailyLocation.MONTH, date_format(col(dataset.dateColumn().get()), "yyyy-MM"));
+    if (!range.isAll()) {
+      withMonth = DailyLocationTable.restrictToMonths(withMonth, range.from(), range.to());
+    }
+    withMonth.repartition(col(DailyLocation.MONTH)).write().mode(SaveMode.Overwrite)
+        .partitionBy(DailyLocation.MONTH).parquet(staging);
+    // all valid rows, or (for a range) those of its months: counted over the cached rows
+    return range.isAll() ? validRows : withMonth.count();
   }
 
   private String quarantineTable(RawDataset dataset) {

@@ -260,6 +260,25 @@ class ProcessFixtureTest {
   }
 
   @Test
+  void aRangeWithNoDataWritesNothingAndReportsZeroRows() throws IOException {
+    assertThat(process().exitCode()).isZero();
+    List<String> before = dailyRows();
+
+    CliRun run = process("--date", "2030-06-15", "--run-id", "empty-range");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.out()).contains("daily_location: 0 rows in 0 month partitions");
+    assertThat(dailyRows()).isEqualTo(before);
+    JsonNode outputs = report("empty-range").get("outputs");
+    for (JsonNode output : outputs) {
+      // locations has no months: it is rewritten whole on every run
+      if (output.get("path").asText().contains("/processed/") && !output.get("path").asText().endsWith("/locations")) {
+        assertThat(output.get("rows").asLong()).as(output.get("path").asText()).isZero();
+      }
+    }
+  }
+
+  @Test
   void aMissingRequiredColumnStopsTheJobBeforeAnythingIsWritten() throws IOException {
     write("raw/health_data.csv", "date,location_id,disease,deaths\n2024-01-01,KA-BLR,dengue,0\n");
 
