@@ -4,12 +4,10 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -26,7 +24,7 @@ import java.util.stream.Stream;
 public final class LocalStorage implements Storage {
 
   /** Names of in-flight writes; never listed. */
-  static final String TEMP_MARKER = ".pipeline-tmp-";
+  static final String TEMP_MARKER = LocalFiles.STAGING_PREFIX;
 
   private final StoreUri uri;
   private final Path root;
@@ -82,10 +80,10 @@ public final class LocalStorage implements Storage {
       }
       Files.createDirectories(target.getParent());
       // a hidden file beside the target, renamed into place on close
-      return new StagedFileOutputStream(stagingFile(target)) {
+      return new StagedFileOutputStream(LocalFiles.stagingFor(target)) {
         @Override
         protected void publish(Path staging, long size, String md5Hex) throws IOException {
-          moveIntoPlace(staging, target);
+          LocalFiles.moveIntoPlace(staging, target);
         }
 
         @Override
@@ -95,24 +93,6 @@ public final class LocalStorage implements Storage {
       };
     } catch (IOException e) {
       throw failure("write", key, e);
-    }
-  }
-
-  /**
-   * A fresh hidden file beside {@code target} for an in-flight write. Created like any other file
-   * (the process umask applies), unlike a temp file, which would be private to its owner.
-   */
-  private static Path stagingFile(Path target) throws IOException {
-    Path staging = target.resolveSibling(TEMP_MARKER + java.util.UUID.randomUUID());
-    Files.newOutputStream(staging, java.nio.file.StandardOpenOption.CREATE_NEW).close();
-    return staging;
-  }
-
-  private static void moveIntoPlace(Path temp, Path target) throws IOException {
-    try {
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(temp, target, StandardCopyOption.REPLACE_EXISTING);
     }
   }
 
@@ -134,7 +114,7 @@ public final class LocalStorage implements Storage {
     }
     try {
       Files.createDirectories(to.getParent());
-      moveIntoPlace(from, to);
+      LocalFiles.moveIntoPlace(from, to);
       pruneEmptyParents(from.getParent());
     } catch (IOException e) {
       throw failure("move " + source + " to", target, e);
@@ -227,14 +207,7 @@ public final class LocalStorage implements Storage {
   public void uploadFile(Path source, String key) {
     Path target = file(Keys.key(key));
     try {
-      Files.createDirectories(target.getParent());
-      Path temp = stagingFile(target);
-      try {
-        Files.copy(source, temp, StandardCopyOption.REPLACE_EXISTING);
-        moveIntoPlace(temp, target);
-      } finally {
-        Files.deleteIfExists(temp);
-      }
+      LocalFiles.replace(target, staging -> Files.copy(source, staging));
     } catch (IOException e) {
       throw new StorageException("cannot upload " + source + " to " + uri.resolve(key) + ": " + e, e);
     }

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
@@ -253,32 +252,25 @@ public final class S3Storage implements Storage {
   public void downloadFile(String key, Path target) {
     Keys.key(key);
     HeadObjectResponse head = head(key).orElseThrow(() -> notFound(key));
-    Path parent = target.toAbsolutePath().getParent();
-    Path partial = parent.resolve("." + target.getFileName() + "." + UUID.randomUUID() + ".partial");
     String etag = head.eTag();
     GetObjectRequest request = GetObjectRequest.builder()
         .bucket(bucket)
         .key(uri.objectKey(key))
         .ifMatch(etag) // the object we looked at, or a clear failure if it changed meanwhile
         .build();
+    boolean inParts = sizeOf(head) >= clients.settings().multipartThreshold() && clients.supportsPartDownload();
     try {
-      Files.createDirectories(parent);
-      if (sizeOf(head) >= clients.settings().multipartThreshold() && clients.supportsPartDownload()) {
-        downloadInParts(key, request, sizeOf(head), partial);
-      } else {
-        downloadWhole(request, partial);
-      }
-      Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      LocalFiles.replace(target, staging -> {
+        if (inParts) {
+          downloadInParts(key, request, sizeOf(head), staging);
+        } else {
+          downloadWhole(request, staging);
+        }
+      });
     } catch (SdkException e) {
       throw isNotFound(e) ? notFound(key) : failure("download", key, e);
     } catch (IOException e) {
       throw new StorageException("cannot download " + uri.resolve(key) + " to " + target + ": " + e, e);
-    } finally {
-      try {
-        Files.deleteIfExists(partial);
-      } catch (IOException ignored) {
-        // best effort: the partial file is hidden and named as such
-      }
     }
   }
 

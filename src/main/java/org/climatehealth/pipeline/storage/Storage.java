@@ -11,7 +11,6 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 
@@ -120,23 +119,10 @@ public interface Storage extends AutoCloseable {
 
   /** Downloads {@code key} to a local file, replacing it; the file appears complete or not at all. */
   default void downloadFile(String key, Path target) {
-    Path parent = target.toAbsolutePath().getParent();
-    Path partial = null;
     try (InputStream in = open(key)) {
-      Files.createDirectories(parent);
-      partial = Files.createTempFile(parent, "." + target.getFileName(), ".partial");
-      Files.copy(in, partial, StandardCopyOption.REPLACE_EXISTING);
-      Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+      LocalFiles.replace(target, staging -> Files.copy(in, staging));
     } catch (IOException e) {
       throw new StorageException("cannot download " + uri().resolve(key) + " to " + target + ": " + e.getMessage(), e);
-    } finally {
-      if (partial != null) {
-        try {
-          Files.deleteIfExists(partial);
-        } catch (IOException ignored) {
-          // best effort: the partial file is hidden and named as such
-        }
-      }
     }
   }
 

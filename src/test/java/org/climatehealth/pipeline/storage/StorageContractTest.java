@@ -303,6 +303,8 @@ public abstract class StorageContractTest {
     storage.downloadFile("raw/climate_data.csv", target);
 
     assertThat(target).hasSameBinaryContentAs(source);
+    // an ordinary file, as readable as any other the process writes: not a private temp file
+    assertThat(Files.getPosixFilePermissions(target)).isEqualTo(Files.getPosixFilePermissions(source));
     assertThat(storage.checksum("raw/climate_data.csv")).isEqualTo(Checksums.md5(source));
     // downloading again replaces the file
     storage.writeText("raw/climate_data.csv", "hello");
