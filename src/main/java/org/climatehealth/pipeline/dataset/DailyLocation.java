@@ -1,7 +1,10 @@
 package org.climatehealth.pipeline.dataset;
 
+import static org.apache.spark.sql.functions.date_format;
+
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.Column;
 
 /** The joined daily table of CONTRACT §6: its place in the processed store and its columns. */
 public final class DailyLocation {
@@ -21,6 +24,11 @@ public final class DailyLocation {
       "cases_per_100k", "total_beds", "icu_beds", "occupied_beds", "bed_occupancy_rate", "beds_per_100k");
 
   private DailyLocation() {}
+
+  /** The {@link #MONTH} partition value of a date column: {@code yyyy-MM}. */
+  public static Column month(Column date) {
+    return date_format(date, "yyyy-MM");
+  }
 
   /** The per-disease column of a configured disease. */
   public static String casesColumn(String disease) {

@@ -1,7 +1,6 @@
 package org.climatehealth.pipeline.jobs;
 
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.date_format;
 
 import java.time.LocalDate;
 import java.time.YearMonth;
@@ -254,7 +253,7 @@ public final class ProcessJob {
       table.coalesce(1).write().mode(SaveMode.Overwrite).parquet(staging);
       return validRows;
     }
-    Dataset<Row> withMonth = table.withColumn(DailyLocation.MONTH, date_format(col(dataset.dateColumn().get()), "yyyy-MM"));
+    Dataset<Row> withMonth = table.withColumn(DailyLocation.MONTH, DailyLocation.month(col(dataset.dateColumn().get())));
     if (!range.isAll()) {
       withMonth = DailyLocationTable.restrictToMonths(withMonth, range.from(), range.to());
     }

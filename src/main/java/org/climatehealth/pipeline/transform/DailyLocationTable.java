@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.avg;
 import static org.apache.spark.sql.functions.broadcast;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.date_format;
 import static org.apache.spark.sql.functions.lead;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.sum;
@@ -91,7 +90,6 @@ public final class DailyLocationTable {
   private static final String[] KEYS = {LOCATION_ID, DATE};
   private static final String EPOCH_DAY = "__epoch_day";
   private static final String HOSPITAL_LOCATION_ID = "__hospital_location_id";
-  private static final String MONTH_PATTERN = "yyyy-MM";
 
   private DailyLocationTable() {}
 
@@ -245,7 +243,7 @@ public final class DailyLocationTable {
 
   /** Adds the partition column {@code month}: the month of {@code date} as {@code yyyy-MM}. */
   public static Dataset<Row> withMonth(Dataset<Row> table) {
-    return table.withColumn(DailyLocation.MONTH, date_format(col(DATE), MONTH_PATTERN));
+    return table.withColumn(DailyLocation.MONTH, DailyLocation.month(col(DATE)));
   }
 
   /**
