@@ -46,15 +46,7 @@ final class Locations {
       return new Location(bucket, Keys.prefix(slash < 0 ? "" : rest.substring(slash + 1)));
     }
     if (lower.startsWith("file:")) {
-      String path = value.substring("file:".length());
-      if (path.startsWith("//")) {
-        // file:///abs or file://localhost/abs: StoreUri checks the host
-        StoreUri.parse(value);
-        path = path.substring(path.indexOf('/', 2));
-      }
-      if (path.isEmpty()) {
-        throw new InvalidStoreUriException("malformed location '" + value + "': no path; " + EXPECTED);
-      }
+      String path = StoreUri.localPath(value);
       while (path.startsWith("./")) {
         path = path.substring(2);
       }

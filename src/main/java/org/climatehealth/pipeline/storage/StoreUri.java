@@ -74,28 +74,42 @@ public final class StoreUri {
       }
     }
     if (lower.startsWith("file:")) {
-      String rest = value.substring("file:".length());
-      if (rest.startsWith("//")) {
-        // file://host/path: only an empty host or localhost name this machine
-        String authority = rest.substring(2);
-        int slash = authority.indexOf('/');
-        String host = slash < 0 ? authority : authority.substring(0, slash);
-        if (!host.isEmpty() && !host.equalsIgnoreCase("localhost")) {
-          throw new InvalidStoreUriException("malformed store URI '" + value + "': host '" + host
-              + "' is not this machine; " + EXPECTED);
-        }
-        rest = slash < 0 ? "/" : authority.substring(slash);
-      }
-      if (rest.isEmpty()) {
-        throw new InvalidStoreUriException("malformed store URI '" + value + "': no path; " + EXPECTED);
-      }
+      String path = localPath(value);
       try {
-        return local(Path.of(rest));
+        return local(Path.of(path));
       } catch (java.nio.file.InvalidPathException e) {
         throw new InvalidStoreUriException("malformed store URI '" + value + "': " + e.getMessage());
       }
     }
     throw new InvalidStoreUriException("malformed store URI '" + value + "': " + EXPECTED);
+  }
+
+  /**
+   * The path of a {@code file:} URI as written (relative or absolute, not resolved):
+   * {@code file:data/x}, {@code file:/abs}, {@code file:///abs} or {@code file://localhost/abs}.
+   * Any other host, or no path, is a malformed URI.
+   */
+  public static String localPath(String fileUri) {
+    String value = fileUri.trim();
+    if (!value.toLowerCase(java.util.Locale.ROOT).startsWith("file:")) {
+      throw new InvalidStoreUriException("malformed store URI '" + value + "': " + EXPECTED);
+    }
+    String rest = value.substring("file:".length());
+    if (rest.startsWith("//")) {
+      // file://host/path: only an empty host or localhost name this machine
+      String authority = rest.substring(2);
+      int slash = authority.indexOf('/');
+      String host = slash < 0 ? authority : authority.substring(0, slash);
+      if (!host.isEmpty() && !host.equalsIgnoreCase("localhost")) {
+        throw new InvalidStoreUriException("malformed store URI '" + value + "': host '" + host
+            + "' is not this machine; " + EXPECTED);
+      }
+      rest = slash < 0 ? "/" : authority.substring(slash);
+    }
+    if (rest.isEmpty()) {
+      throw new InvalidStoreUriException("malformed store URI '" + value + "': no path; " + EXPECTED);
+    }
+    return rest;
   }
 
   public Scheme scheme() {

@@ -52,22 +52,22 @@ public final class Validation {
    */
   public static Dataset<Row> checkRows(Dataset<Row> raw, RawDataset dataset) {
     // each value is cleaned and parsed once, into its own column; the checks only compare columns
-    List<Column> present = new ArrayList<>();
+    List<Column> trimmed = new ArrayList<>();
     for (String name : raw.columns()) {
-      present.add(col(quote(name)));
+      trimmed.add(col(quote(name)));
     }
     for (RawDataset.Column column : dataset.columns()) {
-      present.add(Values.present(col(column.name())).as(cleaned(column.name())));
+      trimmed.add(Values.present(col(column.name())).as(present(column.name())));
     }
     List<Column> typed = new ArrayList<>();
     for (String name : raw.columns()) {
       typed.add(col(quote(name)));
     }
     for (RawDataset.Column column : dataset.columns()) {
-      typed.add(col(cleaned(column.name())));
-      typed.add(Values.parse(col(cleaned(column.name())), column.type()).as(typed(column.name())));
+      typed.add(col(present(column.name())));
+      typed.add(Values.parse(col(present(column.name())), column.type()).as(typed(column.name())));
     }
-    Dataset<Row> withValues = raw.select(present.toArray(Column[]::new)).select(typed.toArray(Column[]::new));
+    Dataset<Row> withValues = raw.select(trimmed.toArray(Column[]::new)).select(typed.toArray(Column[]::new));
 
     List<Rule> rules = new ArrayList<>();
     rules.add(new Rule(ReasonCode.MALFORMED_ROW, col(RawReader.FIELDS_MISSING),
@@ -78,7 +78,7 @@ public final class Validation {
             lit(" of the header"))));
     for (RawDataset.Column column : dataset.columns()) {
       if (column.required()) {
-        rules.add(new Rule(ReasonCode.MISSING_REQUIRED, col(cleaned(column.name())).isNull(),
+        rules.add(new Rule(ReasonCode.MISSING_REQUIRED, col(present(column.name())).isNull(),
             lit(column.name() + " is missing")));
       }
     }
@@ -89,17 +89,18 @@ public final class Validation {
         if ((reason == ReasonCode.BAD_DATE && date) || (reason == ReasonCode.BAD_NUMBER && number)) {
           String expected = date ? " is not a date (yyyy-MM-dd, dd/MM/yyyy, yyyy/MM/dd or dd-MM-yyyy)"
               : column.type() == ColumnType.COUNT ? " is not a whole number" : " is not a number";
-          rules.add(new Rule(reason, col(cleaned(column.name())).isNotNull().and(col(typed(column.name())).isNull()),
+          rules.add(new Rule(reason, col(present(column.name())).isNotNull().and(col(typed(column.name())).isNull()),
               concat(lit(column.name() + " '"), col(column.name()), lit("'" + expected))));
         }
       }
     }
     rules.addAll(RangeRules.of(dataset));
     Dataset<Row> checked = withReasons(withValues, rules);
-    return checked.drop(dataset.columnNames().stream().map(Validation::cleaned).toArray(String[]::new));
+    return checked.drop(dataset.columnNames().stream().map(Validation::present).toArray(String[]::new));
   }
 
-  private static String cleaned(String column) {
+  /** The internal name of a column's trimmed value, null when missing (checks only). */
+  private static String present(String column) {
     return "_p_" + column;
   }
 
