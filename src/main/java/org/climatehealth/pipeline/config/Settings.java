@@ -13,8 +13,11 @@ import org.climatehealth.pipeline.storage.StoreUri;
  * @param s3 how to reach S3
  * @param spark Spark session settings
  * @param diseases the diseases that get a {@code cases_<disease>} column, lower-case
+ * @param models training, quality gates and approval ({@code pipeline.models.*})
+ * @param predict scoring outputs, risk levels and alerts ({@code pipeline.predict.*})
  */
-public record Settings(String env, Stores stores, S3Settings s3, SparkSettings spark, List<String> diseases) {
+public record Settings(String env, Stores stores, S3Settings s3, SparkSettings spark, List<String> diseases,
+    ModelSettings models, PredictSettings predict) {
 
   public Settings {
     diseases = List.copyOf(diseases);

@@ -50,6 +50,8 @@ public final class SettingsLoader {
   private static final Pattern DISEASE = Pattern.compile("[a-z][a-z0-9_]*");
   private static final Pattern REGION = Pattern.compile("[a-z0-9][a-z0-9-]*");
   private static final Set<String> COMMITTERS = Set.of("magic", "runtime");
+  private static final Set<String> APPROVALS = Set.of("auto", "manual");
+  private static final Set<String> FORMATS = Set.of("parquet", "json", "csv");
   private static final String FREE_FORM = "pipeline.spark.conf";
   private static final long MIN_PART_SIZE = 5L * 1024 * 1024;
 
@@ -240,7 +242,71 @@ public final class SettingsLoader {
     }
     Settings.SparkSettings spark = new Settings.SparkSettings(master, committer, sparkConf);
 
-    return new Settings(env, stores, s3, spark, diseases(c));
+    return new Settings(env, stores, s3, spark, diseases(c), models(c), predict(c));
+  }
+
+  private static ModelSettings models(Config c) {
+    String approval = c.getString("pipeline.models.approval").trim().toLowerCase(Locale.ROOT);
+    if (!APPROVALS.contains(approval)) {
+      throw invalid(c, "pipeline.models.approval", "one of " + String.join(", ", new TreeSet<>(APPROVALS)));
+    }
+    ModelSettings.Risk risk = new ModelSettings.Risk(
+        number(c, "pipeline.models.risk.incidence-threshold-per-100k", 0, Double.MAX_VALUE),
+        days(c, "pipeline.models.risk.holdout-days"),
+        number(c, "pipeline.models.risk.min-roc-auc", 0, 1));
+    ModelSettings.Forecast forecast = new ModelSettings.Forecast(
+        days(c, "pipeline.models.forecast.holdout-days"),
+        number(c, "pipeline.models.forecast.max-mae-ratio", 0, Double.MAX_VALUE));
+    String data = c.getString("pipeline.models.abalone.data").trim();
+    double testFraction = number(c, "pipeline.models.abalone.test-fraction", 0, 1);
+    if (testFraction <= 0 || testFraction >= 1) {
+      throw invalid(c, "pipeline.models.abalone.test-fraction", "a fraction between 0 and 1, both excluded");
+    }
+    ModelSettings.Abalone abalone = new ModelSettings.Abalone(data.isEmpty() ? Optional.empty() : Optional.of(data),
+        testFraction, c.getLong("pipeline.models.abalone.seed"),
+        number(c, "pipeline.models.abalone.max-mse", 0, Double.MAX_VALUE));
+    return new ModelSettings(approval.equals("auto"), risk, forecast, abalone);
+  }
+
+  private static PredictSettings predict(Config c) {
+    String format = c.getString("pipeline.predict.format").trim().toLowerCase(Locale.ROOT);
+    if (!FORMATS.contains(format)) {
+      throw invalid(c, "pipeline.predict.format", "one of " + String.join(", ", new TreeSet<>(FORMATS)));
+    }
+    double medium = number(c, "pipeline.predict.risk-levels.medium", 0, 1);
+    double high = number(c, "pipeline.predict.risk-levels.high", 0, 1);
+    double critical = number(c, "pipeline.predict.risk-levels.critical", 0, 1);
+    if (!(medium <= high && high <= critical)) {
+      throw invalid(c, "pipeline.predict.risk-levels", "medium <= high <= critical");
+    }
+    return new PredictSettings(format, medium, high, critical,
+        number(c, "pipeline.predict.hospitalisation-share", 0, 1));
+  }
+
+  private static double number(Config c, String key, double min, double max) {
+    double value;
+    try {
+      value = c.getDouble(key);
+    } catch (ConfigException.WrongType e) {
+      throw invalid(c, key, "a number");
+    }
+    if (Double.isNaN(value) || value < min || value > max) {
+      throw invalid(c, key, max == Double.MAX_VALUE ? "a number at least " + min : "a number from " + min + " to " + max);
+    }
+    return value;
+  }
+
+  private static int days(Config c, String key) {
+    int value;
+    try {
+      value = c.getInt(key);
+    } catch (ConfigException.WrongType e) {
+      throw invalid(c, key, "a whole number of days");
+    }
+    if (value < 1 || value > 3650) {
+      throw invalid(c, key, "a whole number of days from 1 to 3650");
+    }
+    return value;
   }
 
   private static StoreUri store(Config c, String key) {

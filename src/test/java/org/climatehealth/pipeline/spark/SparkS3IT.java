@@ -15,6 +15,7 @@ import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.climatehealth.pipeline.config.Settings;
+import org.climatehealth.pipeline.testing.TestSettings;
 import org.climatehealth.pipeline.config.Settings.SparkSettings;
 import org.climatehealth.pipeline.config.Settings.Stores;
 import org.climatehealth.pipeline.storage.ObjectInfo;
@@ -48,7 +49,7 @@ class SparkS3IT {
   @BeforeAll
   static void startSpark(S3ProxyServer server) {
     String bucket = server.newBucket();
-    settings = new Settings("it",
+    settings = TestSettings.of("it",
         new Stores(StoreUri.parse("s3://" + bucket + "/raw"), StoreUri.parse("s3://" + bucket + "/processed"),
             StoreUri.parse("s3://" + bucket + "/models")),
         server.s3Settings(),

@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.Optional;
 import org.climatehealth.pipeline.config.S3Settings;
 import org.climatehealth.pipeline.config.Settings;
+import org.climatehealth.pipeline.testing.TestSettings;
 import org.climatehealth.pipeline.config.Settings.SparkSettings;
 import org.climatehealth.pipeline.config.Settings.Stores;
 import org.climatehealth.pipeline.storage.StoreUri;
@@ -86,6 +87,6 @@ class SparkStoreConfigTest {
   }
 
   private static Settings settings(Stores stores, S3Settings s3, String committer) {
-    return new Settings("test", stores, s3, new SparkSettings("local[2]", committer, Map.of()), List.of("dengue"));
+    return TestSettings.of("test", stores, s3, new SparkSettings("local[2]", committer, Map.of()), List.of("dengue"));
   }
 }

@@ -1,0 +1,43 @@
+package org.climatehealth.pipeline.config;
+
+import java.util.Optional;
+
+/**
+ * Training, quality gates and approval of the registered models ({@code pipeline.models.*}).
+ *
+ * @param autoApprove true when a model that passes its gate is approved at once ({@code approval =
+ *     auto}); false when it waits as {@code pending} for {@code models approve} ({@code manual})
+ * @param risk the risk model
+ * @param forecast the forecast model
+ * @param abalone the abalone model
+ */
+public record ModelSettings(boolean autoApprove, Risk risk, Forecast forecast, Abalone abalone) {
+
+  /**
+   * The risk model ({@code pipeline.models.risk.*}).
+   *
+   * @param incidenceThresholdPer100k the label: the next 7 days' cases per 100k people above this
+   * @param holdoutDays the most recent days of feature dates held out for evaluation
+   * @param minRocAuc the gate: ROC AUC on the hold-out at least this
+   */
+  public record Risk(double incidenceThresholdPer100k, int holdoutDays, double minRocAuc) {}
+
+  /**
+   * The forecast model ({@code pipeline.models.forecast.*}).
+   *
+   * @param holdoutDays the most recent days of issue dates held out for evaluation
+   * @param maxMaeRatio the gate: hold-out MAE below this times the seasonal-naive MAE (1.0: beat it)
+   */
+  public record Forecast(int holdoutDays, double maxMaeRatio) {}
+
+  /**
+   * The abalone model ({@code pipeline.models.abalone.*}).
+   *
+   * @param data the training file as a location ({@code file:PATH}, a path, or {@code s3://bucket/key});
+   *     empty for the copy shipped with the application
+   * @param testFraction the share of rows held out for testing
+   * @param seed the seed of the split and of the learner
+   * @param maxMse the gate: test MSE at most this
+   */
+  public record Abalone(Optional<String> data, double testFraction, long seed, double maxMse) {}
+}

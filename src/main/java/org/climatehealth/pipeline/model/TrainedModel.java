@@ -1,0 +1,27 @@
+package org.climatehealth.pipeline.model;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.ml.PipelineModel;
+import org.climatehealth.pipeline.registry.ModelMetadata.DataRange;
+import org.climatehealth.pipeline.registry.ModelMetadata.Gate;
+
+/**
+ * A fitted and evaluated model, before it is registered: the fitted pipeline (feature stages,
+ * scaler and learner) and the facts that go into its metadata.
+ *
+ * @param name the registry name: risk, forecast, abalone
+ * @param model the fitted Spark ML pipeline
+ * @param algorithm the learner's class name, e.g. {@code GBTRegressor}
+ * @param parameters the settings it was trained with
+ * @param features the feature columns, in assembly order
+ * @param label the label and what it means
+ * @param training the training data
+ * @param evaluation the hold-out data
+ * @param rowsExcluded rows left out, by reason
+ * @param metrics hold-out metrics by name
+ * @param gate the quality gate's outcome
+ */
+public record TrainedModel(String name, PipelineModel model, String algorithm, Map<String, Object> parameters,
+    List<String> features, String label, DataRange training, DataRange evaluation, Map<String, Long> rowsExcluded,
+    Map<String, Double> metrics, Gate gate) {}
