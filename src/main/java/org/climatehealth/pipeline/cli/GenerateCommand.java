@@ -60,10 +60,15 @@ public final class GenerateCommand extends PipelineCommand {
       description = "First delete raw/locations*.csv, raw/climate_data*.csv, raw/health_data*.csv, raw/hospital_data*.csv.")
   boolean overwrite;
 
+  /** The generator options these command-line options give. */
+  GeneratorOptions options() {
+    return new GeneratorOptions(locations, days, GeneratorOptions.parseStartDate(startDate), seed, dirtyFraction,
+        dailyFiles, overwrite);
+  }
+
   @Override
   public Integer call() {
-    GeneratorOptions options = new GeneratorOptions(locations, days, GeneratorOptions.parseStartDate(startDate), seed,
-        dirtyFraction, dailyFiles, overwrite);
+    GeneratorOptions options = options();
     Settings settings = settings();
     try (StorageFactory stores = new StorageFactory(settings.s3())) {
       Storage raw = stores.open(settings.stores().raw());

@@ -48,8 +48,20 @@ abstract class PipelineCommand implements Callable<Integer> {
       }
       throw e;
     }
-    finish(processed, recorder.succeeded());
+    if (code == ExitCodes.GATE_FAILED) {
+      finish(processed, recorder.gateFailed(gateFailure));
+    } else {
+      finish(processed, recorder.succeeded());
+    }
     return code;
+  }
+
+  /** Set by work that returns {@link ExitCodes#GATE_FAILED}: the one line that says which gate missed. */
+  String gateFailure;
+
+  /** Where errors go (stderr). */
+  PrintWriter err() {
+    return spec.commandLine().getErr();
   }
 
   private void finish(Storage processed, RunReport report) {

@@ -48,8 +48,17 @@ public final class Publisher {
    * {@code owned} accepts its value (the run covered it and found no rows), kept otherwise.
    */
   public Published publishPartitioned(String table, String column, Predicate<String> owned) {
+    return publishPartitioned(table, column, column, owned);
+  }
+
+  /**
+   * As {@link #publishPartitioned(String, String, Predicate)}, for a table staged with partition
+   * folders {@code stagedColumn=value} that are published as {@code column=value}: a table that
+   * keeps {@code column} in its files too is written partitioned by a copy of it.
+   */
+  public Published publishPartitioned(String table, String stagedColumn, String column, Predicate<String> owned) {
     String target = Keys.folder(table);
-    Map<String, List<String>> staged = byPartition(store.list(stagingKey(table)), stagingKey(table), column);
+    Map<String, List<String>> staged = byPartition(store.list(stagingKey(table)), stagingKey(table), stagedColumn);
     Map<String, List<String>> existing = byPartition(store.list(target), target, column);
     TreeSet<String> replace = new TreeSet<>(staged.keySet());
     existing.keySet().stream().filter(owned).forEach(replace::add);
@@ -58,7 +67,7 @@ public final class Publisher {
     for (String partition : replace) {
       String folder = target + column + "=" + partition + "/";
       for (String file : staged.getOrDefault(partition, List.of())) {
-        store.move(stagingKey(table) + column + "=" + partition + "/" + file, folder + file);
+        store.move(stagingKey(table) + stagedColumn + "=" + partition + "/" + file, folder + file);
         written++;
       }
       for (String old : existing.getOrDefault(partition, List.of())) {

@@ -56,6 +56,11 @@ public final class RunRecorder {
     return finish(RunReport.SUCCESS, null);
   }
 
+  /** The run did its work but a model missed its quality gate ({@code message} says which and by how much). */
+  public RunReport gateFailed(String message) {
+    return finish(RunReport.GATE_FAILED, new RunReport.Failure(message, "GateFailed"));
+  }
+
   public RunReport failed(Throwable failure) {
     String message = failure.getMessage() == null ? failure.getClass().getSimpleName() : failure.getMessage();
     return finish(RunReport.FAILED, new RunReport.Failure(message, failure.getClass().getSimpleName()));
