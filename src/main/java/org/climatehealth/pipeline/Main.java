@@ -5,6 +5,7 @@ import org.climatehealth.pipeline.cli.ExitCodes;
 import org.climatehealth.pipeline.cli.GenerateCommand;
 import org.climatehealth.pipeline.cli.GlueArguments;
 import org.climatehealth.pipeline.cli.MigrateCommand;
+import org.climatehealth.pipeline.cli.ModelsCommand;
 import org.climatehealth.pipeline.cli.ProcessCommand;
 import org.climatehealth.pipeline.cli.StorageCommand;
 import org.climatehealth.pipeline.cli.VersionProvider;
@@ -23,7 +24,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Spark batch jobs of the climate-health early-warning pipeline.",
-    subcommands = {GenerateCommand.class, ProcessCommand.class, StorageCommand.class, MigrateCommand.class},
+    subcommands = {GenerateCommand.class, ProcessCommand.class, ModelsCommand.class, StorageCommand.class,
+        MigrateCommand.class},
     footer = {"", "Run 'pipeline COMMAND --help' for a command's options.",
         "Exit codes: 0 success, 1 the job failed at run time, 2 bad usage, configuration or input,"
             + " 3 a model missed its quality gate."})

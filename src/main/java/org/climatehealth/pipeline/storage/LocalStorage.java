@@ -5,9 +5,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -93,6 +95,40 @@ public final class LocalStorage implements Storage {
       };
     } catch (IOException e) {
       throw failure("write", key, e);
+    }
+  }
+
+  /**
+   * Stages the content in a hidden file beside the target, then hard-links it to the target:
+   * link(2) fails atomically with EEXIST when the target exists, so exactly one of several
+   * concurrent callers succeeds, and the object appears with its whole content.
+   */
+  @Override
+  public boolean createIfAbsent(String key, byte[] content) {
+    Path target = file(Keys.key(key));
+    Path staging = null;
+    try {
+      staging = LocalFiles.stagingFor(target);
+      Files.write(staging, content, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      try {
+        Files.createLink(target, staging);
+        return true;
+      } catch (FileAlreadyExistsException e) {
+        if (Files.isDirectory(target)) {
+          throw new StorageException("cannot write " + uri.resolve(key) + ": a folder exists at that key");
+        }
+        return false;
+      }
+    } catch (IOException e) {
+      throw failure("create", key, e);
+    } finally {
+      if (staging != null) {
+        try {
+          Files.deleteIfExists(staging);
+        } catch (IOException e) {
+          // a hidden staging file, never listed; not worth failing the call for
+        }
+      }
     }
   }
 

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -54,6 +55,8 @@ public final class S3Storage implements Storage {
 
   private static final Logger LOG = LoggerFactory.getLogger(S3Storage.class);
   private static final int DELETE_BATCH = 1000;
+  /** Attempts of a conditional write that keeps meeting 409 ConditionalRequestConflict. */
+  private static final int CONDITIONAL_ATTEMPTS = 5;
 
   private final StoreUri uri;
   private final S3Clients clients;
@@ -126,6 +129,55 @@ public final class S3Storage implements Storage {
       };
     } catch (IOException e) {
       throw new StorageException("cannot write " + uri.resolve(key) + ": cannot create a local spool file: " + e, e);
+    }
+  }
+
+  /**
+   * One PutObject with {@code If-None-Match: *}, which S3 (conditional writes, since August 2024)
+   * refuses with 412 Precondition Failed when an object exists at the key: the store itself
+   * decides, atomically, so exactly one of several concurrent callers succeeds. S3Proxy 4.1.0,
+   * the integration tests' server, honours it too (its filesystem backend hard-links the new
+   * file into place and answers 412 when the link exists; checked with concurrent callers).
+   *
+   * <p>A 409 ConditionalRequestConflict (S3's answer while another write or delete of the key is
+   * in flight) is retried after a short pause, up to {@value #CONDITIONAL_ATTEMPTS} attempts; the
+   * retry then sees 412 or succeeds. A store without conditional writes answers 501 Not
+   * Implemented: the call fails rather than risk overwriting. (A store that silently ignored the
+   * header would overwrite: keep such stores away from the registry.)
+   *
+   * <p>When the answer to a successful PUT is lost and the SDK retries it, the retry finds the
+   * object there and this returns false; a caller that must tell that case apart compares the
+   * object with what it wrote (the model registry does).
+   */
+  @Override
+  public boolean createIfAbsent(String key, byte[] content) {
+    Keys.key(key);
+    MessageDigest digest = Checksums.newMd5();
+    digest.update(content);
+    String md5Hex = Checksums.hex(digest);
+    PutObjectRequest request = singlePartPut(key, md5Hex).toBuilder().ifNoneMatch("*").build();
+    for (int attempt = 1; ; attempt++) {
+      try {
+        s3().putObject(request, RequestBody.fromBytes(content));
+        return true;
+      } catch (S3Exception e) {
+        if (e.statusCode() == 412) {
+          return false;
+        }
+        if (e.statusCode() == 409 && attempt < CONDITIONAL_ATTEMPTS) {
+          LOG.debug("conditional write of {} conflicted with another request (attempt {}): retrying",
+              uri.resolve(key), attempt);
+          pause(attempt);
+          continue;
+        }
+        if (isNotImplemented(e)) {
+          throw new StorageException("cannot create " + uri.resolve(key) + " only if absent: s3://" + bucket
+              + " does not support conditional writes (If-None-Match), which the registry needs to be safe", e);
+        }
+        throw failure("create", key, e);
+      } catch (SdkException e) {
+        throw failure("create", key, e);
+      }
     }
   }
 
@@ -351,26 +403,45 @@ public final class S3Storage implements Storage {
     }
   }
 
-  private void upload(Path file, long size, String md5Hex, String key) {
-    PutObjectRequest request = PutObjectRequest.builder()
+  /** A PutObject carrying the content's MD5 as metadata. */
+  private PutObjectRequest putRequest(String key, String md5Hex) {
+    return PutObjectRequest.builder()
         .bucket(bucket)
         .key(uri.objectKey(key))
         .metadata(Map.of(MD5_METADATA, md5Hex))
         .build();
+  }
+
+  /** The same for content sent in one piece, which the store also checks against the MD5. */
+  private PutObjectRequest singlePartPut(String key, String md5Hex) {
+    return putRequest(key, md5Hex).toBuilder()
+        .contentMD5(Base64.getEncoder().encodeToString(HexFormat.of().parseHex(md5Hex)))
+        .build();
+  }
+
+  private void upload(Path file, long size, String md5Hex, String key) {
     try {
       if (size < clients.settings().multipartThreshold()) {
-        String contentMd5 = Base64.getEncoder().encodeToString(HexFormat.of().parseHex(md5Hex));
-        s3().putObject(request.toBuilder().contentMD5(contentMd5).build(), RequestBody.fromFile(file));
+        s3().putObject(singlePartPut(key, md5Hex), RequestBody.fromFile(file));
       } else {
         LOG.info("uploading {} bytes in parts to {}", size, uri.resolve(key));
         join(clients.transferManager().uploadFile(UploadFileRequest.builder()
-            .putObjectRequest(request)
+            .putObjectRequest(putRequest(key, md5Hex))
             .source(file)
             .addTransferListener(LoggingTransferListener.create())
             .build()).completionFuture());
       }
     } catch (SdkException e) {
       throw failure("upload", key, e);
+    }
+  }
+
+  private static void pause(int attempt) {
+    try {
+      Thread.sleep(50L * attempt);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException("interrupted while retrying a conditional write", e);
     }
   }
 

@@ -47,6 +47,14 @@ public interface Storage extends AutoCloseable {
    */
   AbortableOutputStream create(String key);
 
+  /**
+   * Creates the object at {@code key} only when nothing is there: returns true when it did, and
+   * false, writing nothing, when an object already exists at {@code key}. Atomic: of any number of
+   * concurrent callers for one key, exactly one gets true, and the object appears whole. This is
+   * the building block for claims and registrations that must never be overwritten.
+   */
+  boolean createIfAbsent(String key, byte[] content);
+
   /** Every object whose key starts with {@code prefix} ("" for all), recursively, sorted by key. */
   List<ObjectInfo> list(String prefix);
 

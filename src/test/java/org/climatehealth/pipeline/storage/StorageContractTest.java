@@ -11,8 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -351,7 +357,65 @@ public abstract class StorageContractTest {
     assertThatThrownBy(() -> storage.list(key)).isInstanceOf(InvalidKeyException.class);
     assertThatThrownBy(() -> storage.deletePrefix(key)).isInstanceOf(InvalidKeyException.class);
     assertThatThrownBy(() -> storage.createFolder(key)).isInstanceOf(InvalidKeyException.class);
+    assertThatThrownBy(() -> storage.createIfAbsent(key, new byte[1])).isInstanceOf(InvalidKeyException.class);
     assertThat(storage.list("")).isEmpty();
+  }
+
+  @Test
+  void createIfAbsentCreatesOnceAndNeverOverwrites() {
+    String key = "models/risk/v0001/_claim.json";
+
+    assertThat(storage.createIfAbsent(key, "hello".getBytes(StandardCharsets.UTF_8))).isTrue();
+    assertThat(storage.createIfAbsent(key, "other content".getBytes(StandardCharsets.UTF_8))).isFalse();
+
+    assertThat(storage.readText(key)).isEqualTo("hello");
+    assertThat(storage.checksum(key)).isEqualTo(MD5_HELLO);
+    assertThat(storage.stat(key).orElseThrow().size()).isEqualTo(5);
+    assertThat(storage.list("")).extracting(ObjectInfo::key).containsExactly(key);
+  }
+
+  @Test
+  void createIfAbsentYieldsToAnObjectWrittenAnyOtherWayAndTakesEmptyContent() {
+    storage.writeText("reports/run.json", "hello");
+
+    assertThat(storage.createIfAbsent("reports/run.json", new byte[0])).isFalse();
+    assertThat(storage.createIfAbsent("reports/empty.json", new byte[0])).isTrue();
+
+    assertThat(storage.readText("reports/run.json")).isEqualTo("hello");
+    assertThat(storage.checksum("reports/empty.json")).isEqualTo(MD5_EMPTY);
+    assertThat(storage.list("")).extracting(ObjectInfo::key)
+        .containsExactly("reports/empty.json", "reports/run.json");
+  }
+
+  @Test
+  void ofConcurrentCreatorsOfOneKeyExactlyOneWins() throws Exception {
+    int threads = 8;
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      for (int round = 0; round < 5; round++) {
+        String key = "claims/round-" + round;
+        CyclicBarrier start = new CyclicBarrier(threads);
+        List<Future<Boolean>> calls = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          byte[] content = ("thread " + t).getBytes(StandardCharsets.UTF_8);
+          calls.add(pool.submit(() -> {
+            start.await(30, TimeUnit.SECONDS);
+            return storage.createIfAbsent(key, content);
+          }));
+        }
+        List<Integer> winners = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          if (calls.get(t).get(60, TimeUnit.SECONDS)) {
+            winners.add(t);
+          }
+        }
+        assertThat(winners).as("winners of %s", key).hasSize(1);
+        assertThat(storage.readText(key)).isEqualTo("thread " + winners.get(0));
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertThat(storage.list("claims/")).hasSize(5);
   }
 
   @Test
