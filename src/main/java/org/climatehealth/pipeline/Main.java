@@ -6,7 +6,10 @@ import org.climatehealth.pipeline.cli.GenerateCommand;
 import org.climatehealth.pipeline.cli.GlueArguments;
 import org.climatehealth.pipeline.cli.MigrateCommand;
 import org.climatehealth.pipeline.cli.ModelsCommand;
+import org.climatehealth.pipeline.cli.PredictCommand;
 import org.climatehealth.pipeline.cli.ProcessCommand;
+import org.climatehealth.pipeline.cli.RunCommand;
+import org.climatehealth.pipeline.cli.TrainCommand;
 import org.climatehealth.pipeline.cli.StorageCommand;
 import org.climatehealth.pipeline.cli.VersionProvider;
 import picocli.CommandLine;
@@ -24,7 +27,8 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Spark batch jobs of the climate-health early-warning pipeline.",
-    subcommands = {GenerateCommand.class, ProcessCommand.class, ModelsCommand.class, StorageCommand.class,
+    subcommands = {GenerateCommand.class, ProcessCommand.class, TrainCommand.class, PredictCommand.class,
+        RunCommand.class, ModelsCommand.class, StorageCommand.class,
         MigrateCommand.class},
     footer = {"", "Run 'pipeline COMMAND --help' for a command's options.",
         "Exit codes: 0 success, 1 the job failed at run time, 2 bad usage, configuration or input,"

@@ -8,7 +8,10 @@ import org.apache.spark.sql.Column;
 
 /** The joined daily table of CONTRACT §6: its place in the processed store and its columns. */
 public final class DailyLocation {
-  public static final String PREFIX = "processed/daily_location/";
+  /** The table's folder as a key (for {@code Storage.exists}). */
+  public static final String FOLDER = "processed/daily_location";
+  /** The table's prefix: every object of the table is below it. */
+  public static final String PREFIX = FOLDER + "/";
   /** Partition column: the month of {@code date} as {@code yyyy-MM}. */
   public static final String MONTH = "month";
 

@@ -46,7 +46,8 @@ public final class RiskModel {
    * Trains and evaluates on features with labels ({@link Features#withRiskLabel}); rows whose
    * label is unknown or whose features are missing are left out and counted.
    */
-  public static TrainedModel train(Dataset<Row> labelled, ModelSettings.Risk settings, double highRisk) {
+  public static TrainedModel train(Dataset<Row> labelledRows, ModelSettings.Risk settings, double highRisk) {
+    Dataset<Row> labelled = labelledRows.withColumn(Features.RISK_LABEL, col(Features.RISK_LABEL).cast("double"));
     Column usable = col(Features.MISSING_REASON).isNull().and(col(Features.RISK_LABEL).isNotNull());
     List<Column> summary = new ArrayList<>(List.of(
         count(lit(1)).as("rows"),

@@ -1,0 +1,126 @@
+package org.climatehealth.pipeline.cli;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.climatehealth.pipeline.config.Settings;
+import org.climatehealth.pipeline.generate.Generator;
+import org.climatehealth.pipeline.generate.GeneratorOptions;
+import org.climatehealth.pipeline.generate.GeneratorResult;
+import org.climatehealth.pipeline.jobs.PredictJob;
+import org.climatehealth.pipeline.jobs.ProcessJob;
+import org.climatehealth.pipeline.jobs.TrainJob;
+import org.climatehealth.pipeline.model.ForecastModel;
+import org.climatehealth.pipeline.model.RiskModel;
+import org.climatehealth.pipeline.registry.ModelRegistry;
+import org.climatehealth.pipeline.report.RunRecorder;
+import org.climatehealth.pipeline.spark.SparkSessions;
+import org.climatehealth.pipeline.storage.Storage;
+import org.climatehealth.pipeline.storage.StorageFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code run}: the main job. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = {"The main job: process, then train when no approved model exists, then predict.",
+        "1. generate sample data (the generate command's defaults) when the raw store has no raw/ objects;",
+        "2. process raw -> processed (all dates);",
+        "3. train the risk and forecast models that have no approved version (exit 3 if one misses its gate);",
+        "4. predict the latest date with data.",
+        "Ends with a summary: what ran, how long, where the outputs are, the top alerts."})
+public final class RunCommand extends PipelineCommand {
+
+  @Override
+  public Integer call() {
+    Settings settings = settings();
+    try (StorageFactory stores = new StorageFactory(settings.s3())) {
+      Storage raw = stores.open(settings.stores().raw());
+      Storage processed = stores.open(settings.stores().processed());
+      Storage models = stores.open(settings.stores().models());
+      RunRecorder recorder = recorder("run");
+      return withReport(processed, recorder, () -> {
+        Map<String, Double> steps = new LinkedHashMap<>();
+        long start = System.nanoTime();
+        if (raw.list("raw/").isEmpty()) {
+          GeneratorOptions options = defaultGeneratorOptions();
+          GeneratorResult generated = new Generator(options).run(raw);
+          out().printf(Locale.ROOT, "generate: the raw store was empty; wrote sample data (%d locations x %d days "
+                  + "from %s, seed %d): %,d rows -> %s%n", options.locations(), options.days(), options.startDate(),
+              options.seed(), generated.totalRows(), raw.uri().resolve("raw/"));
+          start = step(steps, "generate", start);
+        }
+        SparkSessions.Handle handle = SparkSessions.open(settings, "climate-health-pipeline run");
+        try {
+          SparkSession spark = handle.session();
+          ProcessJob.Result processedResult = new ProcessJob(spark, settings, raw, processed, common.runId(),
+              ProcessJob.Range.ALL, recorder).run();
+          long valid = processedResult.datasets().values().stream().mapToLong(a -> a.rowsValid()).sum();
+          long quarantined = processedResult.datasets().values().stream().mapToLong(a -> a.rowsQuarantined()).sum();
+          start = step(steps, "process", start);
+          out().printf(Locale.ROOT, "process: %,d valid rows, %,d quarantined; daily_location %,d rows in %d months -> %s%n",
+              valid, quarantined, processedResult.dailyLocationRows(), processedResult.dailyLocationMonths().size(),
+              processed.uri().resolve("processed/"));
+
+          ModelRegistry registry = new ModelRegistry(models, Clock.systemUTC());
+          List<String> toTrain = new ArrayList<>();
+          for (String name : List.of(RiskModel.NAME, ForecastModel.NAME)) {
+            if (registry.latestApproved(name).isEmpty()) {
+              toTrain.add(name);
+            }
+          }
+          if (toTrain.isEmpty()) {
+            out().println("train: skipped (approved models exist: risk v" + registry.latestApproved(RiskModel.NAME)
+                .orElseThrow().version() + ", forecast v" + registry.latestApproved(ForecastModel.NAME).orElseThrow()
+                .version() + ")");
+          } else {
+            List<TrainJob.Outcome> outcomes = new TrainJob(spark, settings, processed, models, stores,
+                Clock.systemUTC(), common.runId(), recorder).run(toTrain);
+            start = step(steps, "train", start);
+            for (TrainJob.Outcome o : outcomes) {
+              out().printf(Locale.ROOT, "train: %s v%04d %s (%s) -> %s%n", o.metadata().name(),
+                  o.metadata().version(), o.metadata().status(), o.metadata().gate().message(), o.location());
+            }
+            List<String> missed = outcomes.stream().filter(o -> !o.gatePassed())
+                .map(o -> "model " + o.metadata().name() + " v" + o.metadata().version() + " missed its quality gate: "
+                    + o.metadata().gate().message())
+                .toList();
+            if (!missed.isEmpty()) {
+              gateFailure = String.join("; ", missed);
+              err().println("error: " + gateFailure + " (registered as rejected; nothing was predicted)");
+              err().flush();
+              return ExitCodes.GATE_FAILED;
+            }
+          }
+
+          PredictJob.Result predicted = new PredictJob(spark, settings.predict(), processed, models, common.runId(),
+              recorder).run(new PredictJob.Dates(null, null));
+          step(steps, "predict", start);
+          PredictCommand.summarise(out(), predicted, processed);
+          recorder.detail("step_seconds", steps);
+          out().println("steps (s): " + steps + "; models: " + models.uri().resolve("models/")
+              + " (scripts/pipeline models list)");
+          return ExitCodes.SUCCESS;
+        } finally {
+          handle.close();
+        }
+      });
+    }
+  }
+
+  /** The generate command's defaults, read from its own option declarations. */
+  private static GeneratorOptions defaultGeneratorOptions() {
+    GenerateCommand generate = new GenerateCommand();
+    new CommandLine(generate).parseArgs();
+    return generate.options();
+  }
+
+  private static long step(Map<String, Double> steps, String name, long since) {
+    long now = System.nanoTime();
+    steps.put(name, Math.round((now - since) / 1e8) / 10.0);
+    return now;
+  }
+}

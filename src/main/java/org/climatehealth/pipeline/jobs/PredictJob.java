@@ -1,0 +1,288 @@
+package org.climatehealth.pipeline.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.count;
+import static org.apache.spark.sql.functions.date_format;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.max;
+import static org.apache.spark.sql.functions.when;
+
+import java.time.LocalDate;
+import java.time.YearMonth;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.spark.ml.PipelineModel;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.DataFrameWriter;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.storage.StorageLevel;
+import org.climatehealth.pipeline.config.PredictSettings;
+import org.climatehealth.pipeline.dataset.DailyLocation;
+import org.climatehealth.pipeline.ingest.InvalidInputException;
+import org.climatehealth.pipeline.model.Alerts;
+import org.climatehealth.pipeline.model.Features;
+import org.climatehealth.pipeline.model.ForecastModel;
+import org.climatehealth.pipeline.model.RiskModel;
+import org.climatehealth.pipeline.publish.Publisher;
+import org.climatehealth.pipeline.registry.ModelMetadata;
+import org.climatehealth.pipeline.registry.ModelRegistry;
+import org.climatehealth.pipeline.report.RunRecorder;
+import org.climatehealth.pipeline.report.RunReport;
+import org.climatehealth.pipeline.storage.Storage;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code predict}: scores {@code daily_location} with the highest approved risk and forecast
+ * models and writes {@code predictions/}, {@code forecasts/} and {@code alerts/} partitioned by
+ * {@code date=YYYY-MM-DD} (CONTRACT §6), replacing exactly the dates of the run.
+ *
+ * <p>Features of a date come from that date and the {@value Features#LOOKBACK_DAYS} days before it
+ * only. Rows that cannot be scored (no recent case reports, no population) are written to
+ * {@code quarantine/predictions/run_id=ID/} with {@code _reason = MISSING_FEATURES} and a
+ * {@code _detail}, and counted in the report; they are never skipped silently.
+ */
+public final class PredictJob {
+  private static final Logger LOG = LoggerFactory.getLogger(PredictJob.class);
+
+  public static final String PREDICTIONS = "predictions/";
+  public static final String FORECASTS = "forecasts/";
+  public static final String ALERTS = "alerts/";
+  public static final String UNSCORED = "quarantine/predictions/";
+  public static final String PARTITION = "date";
+  /** Staged partition column: a copy of the date, so the files keep their own {@code date} column. */
+  private static final String STAGED_PARTITION = "partition_date";
+  public static final String MISSING_FEATURES = "MISSING_FEATURES";
+
+  /** The dates asked for: both null for the latest date with data; {@code to} null for "up to the latest". */
+  public record Dates(LocalDate from, LocalDate to) {}
+
+  /** What the run did. */
+  public record Result(List<String> dates, long predictions, long forecasts, long alerts, long unscored,
+      Map<String, Long> alertsByType, List<Row> topAlerts, ModelMetadata risk, ModelMetadata forecast) {}
+
+  private final SparkSession spark;
+  private final PredictSettings settings;
+  private final Storage processed;
+  private final Storage models;
+  private final ModelRegistry registry;
+  private final String runId;
+  private final RunRecorder recorder;
+
+  public PredictJob(SparkSession spark, PredictSettings settings, Storage processed, Storage models,
+      String runId, RunRecorder recorder) {
+    this.spark = spark;
+    this.settings = settings;
+    this.processed = processed;
+    this.models = models;
+    this.registry = new ModelRegistry(models, java.time.Clock.systemUTC());
+    this.runId = runId;
+    this.recorder = recorder;
+  }
+
+  public Result run(Dates asked) {
+    ModelMetadata riskVersion = registry.requireApproved(RiskModel.NAME);
+    ModelMetadata forecastVersion = registry.requireApproved(ForecastModel.NAME);
+    Dataset<Row> daily = readDaily();
+    LocalDate latest = latestDate(daily);
+    LocalDate to = asked.to() != null ? asked.to() : asked.from() != null ? latest : latest;
+    LocalDate from = asked.from() != null ? asked.from() : to;
+    if (asked.from() == null && asked.to() != null) {
+      from = asked.to();
+    }
+    if (from.isAfter(to)) {
+      throw new InvalidInputException("nothing to predict: --from " + from + " is after the latest date with data, "
+          + latest + " (run process for later dates first)");
+    }
+    LOG.info("predict {}..{} with risk v{} and forecast v{}", from, to, riskVersion.version(), forecastVersion.version());
+    recordModel(riskVersion);
+    recordModel(forecastVersion);
+
+    PipelineModel riskModel = PipelineModel.load(registry.sparkPath(ModelRegistry.modelKey(RiskModel.NAME,
+        riskVersion.version())));
+    PipelineModel forecastModel = PipelineModel.load(registry.sparkPath(ModelRegistry.modelKey(ForecastModel.NAME,
+        forecastVersion.version())));
+
+    // the look-back window before the first date, nothing after the last (no look-ahead)
+    Dataset<Row> history = daily
+        .filter(col(DailyLocation.MONTH).geq(YearMonth.from(from.minusDays(Features.LOOKBACK_DAYS)).toString())
+            .and(col(DailyLocation.MONTH).leq(YearMonth.from(to).toString())))
+        .filter(col("date").geq(lit(java.sql.Date.valueOf(from.minusDays(Features.LOOKBACK_DAYS))))
+            .and(col("date").leq(lit(java.sql.Date.valueOf(to)))));
+    Dataset<Row> features = Features.asOf(history)
+        .filter(col("date").geq(lit(java.sql.Date.valueOf(from))))
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    Publisher publisher = new Publisher(processed, runId);
+    try {
+      Map<String, long[]> byDate = countByDate(features);
+      if (byDate.isEmpty()) {
+        throw new InvalidInputException("no daily_location rows from " + from + " to " + to + " in "
+            + processed.uri().resolve(DailyLocation.PREFIX) + " (run process for those dates first)");
+      }
+      Dataset<Row> scorable = features.filter(col(Features.MISSING_REASON).isNull());
+      Dataset<Row> scored = RiskModel.score(riskModel, scorable)
+          .withColumn("risk_level", Alerts.riskLevel(col(RiskModel.SCORE), settings))
+          .withColumn("run_id", lit(runId))
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      try {
+        Dataset<Row> predictions = scored.select(col("location_id"), col("date"), col("risk_score"),
+            col("risk_level"), lit(RiskModel.NAME).as("model_name"), lit(riskVersion.version()).as("model_version"),
+            col("run_id"));
+        Dataset<Row> forecasts = ForecastModel.score(forecastModel, Features.forecastRows(scorable, false))
+            .select(col("location_id"), col("date").as("issue_date"), col(Features.TARGET_DATE).as("target_date"),
+                col(Features.HORIZON).cast(DataTypes.IntegerType).as("horizon_days"),
+                col(ForecastModel.PREDICTED_CASES).as("predicted_cases"),
+                lit(forecastVersion.version()).as("model_version"), lit(runId).as("run_id"))
+            .persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+          Dataset<Row> alerts = Alerts.highRisk(scored, settings)
+              .unionByName(Alerts.capacityStrain(forecasts, scored, settings, runId))
+              .persist(StorageLevel.MEMORY_AND_DISK());
+          try {
+            write(publisher, PREDICTIONS, predictions, "date");
+            write(publisher, FORECASTS, forecasts, "issue_date");
+            write(publisher, ALERTS, alerts, "date");
+            writeEmptyPartitions(publisher, ALERTS, alerts, byDate.keySet());
+            long unscored = byDate.values().stream().mapToLong(c -> c[1]).sum();
+            if (unscored > 0) {
+              features.filter(col(Features.MISSING_REASON).isNotNull())
+                  .select(col("location_id"), date_format(col("date"), "yyyy-MM-dd").as("date"),
+                      lit(MISSING_FEATURES).as("_reason"), col(Features.MISSING_REASON).as("_detail"))
+                  .coalesce(1).write().mode(SaveMode.Overwrite)
+                  .json(processed.uri().sparkPath(publisher.stagingKey(unscoredTable())));
+            }
+            Map<String, Long> alertsByType = new TreeMap<>();
+            for (Row row : alerts.groupBy("alert_type").agg(count(lit(1))).collectAsList()) {
+              alertsByType.put(row.getString(0), row.getLong(1));
+            }
+            // the most severe first, then the highest risk: a handful of rows for the summary
+            List<Row> top = alerts.orderBy(when(col("severity").equalTo("CRITICAL"), 0).otherwise(1),
+                col("risk_score").desc_nulls_last(), col("location_id")).limit(5).collectAsList();
+            long predictionRows = byDate.values().stream().mapToLong(c -> c[0]).sum();
+            long alertRows = alertsByType.values().stream().mapToLong(Long::longValue).sum();
+
+            List<String> dates = new ArrayList<>(byDate.keySet());
+            TreeSet<String> owned = datesBetween(from, to);
+            publish(publisher, PREDICTIONS, owned, predictionRows);
+            publish(publisher, FORECASTS, owned, predictionRows * 7);
+            publish(publisher, ALERTS, owned, alertRows);
+            if (unscored > 0) {
+              publisher.publishWhole(unscoredTable());
+              recorder.output(new RunReport.Output(processed.uri().resolve(unscoredTable()).toString(), null, null,
+                  unscored, null));
+            }
+            recorder.detail("dates", Map.of("from", from.toString(), "to", to.toString(), "with_data", dates.size()));
+            recorder.detail("models", Map.of(RiskModel.NAME, riskVersion.version(), ForecastModel.NAME,
+                forecastVersion.version()));
+            recorder.detail("rows_scored", predictionRows);
+            recorder.detail("rows_unscored", Map.of(MISSING_FEATURES, unscored));
+            recorder.detail("alerts", alertsByType);
+            return new Result(dates, predictionRows, predictionRows * 7, alertRows, unscored, alertsByType, top,
+                riskVersion, forecastVersion);
+          } finally {
+            alerts.unpersist();
+          }
+        } finally {
+          forecasts.unpersist();
+        }
+      } finally {
+        scored.unpersist();
+      }
+    } finally {
+      features.unpersist();
+      publisher.cleanUp();
+    }
+  }
+
+  private String unscoredTable() {
+    return UNSCORED + "run_id=" + runId + "/";
+  }
+
+  private Dataset<Row> readDaily() {
+    if (!processed.exists(DailyLocation.FOLDER)) {
+      throw new InvalidInputException("no daily_location table in " + processed.uri().resolve(DailyLocation.PREFIX)
+          + ": run process first");
+    }
+    return spark.read().parquet(processed.uri().sparkPath(DailyLocation.PREFIX));
+  }
+
+  /** The last date in daily_location: from its newest month partition only. */
+  private LocalDate latestDate(Dataset<Row> daily) {
+    Row newestMonth = daily.agg(max(col(DailyLocation.MONTH))).first();
+    if (newestMonth.isNullAt(0)) {
+      throw new InvalidInputException("daily_location in " + processed.uri().resolve(DailyLocation.PREFIX)
+          + " is empty: run process first");
+    }
+    Row last = daily.filter(col(DailyLocation.MONTH).equalTo(newestMonth.getString(0))).agg(max(col("date"))).first();
+    return last.getDate(0).toLocalDate();
+  }
+
+  /** Per date: rows that can be scored, rows that cannot. One small aggregate. */
+  private static Map<String, long[]> countByDate(Dataset<Row> features) {
+    Column missing = col(Features.MISSING_REASON).isNotNull();
+    Map<String, long[]> counts = new TreeMap<>();
+    for (Row row : features.groupBy(date_format(col("date"), "yyyy-MM-dd").as("d"))
+        .agg(count(when(missing.unary_$bang(), 1)).as("scorable"), count(when(missing, 1)).as("unscorable"))
+        .collectAsList()) {
+      counts.put(row.getString(0), new long[] {row.getLong(1), row.getLong(2)});
+    }
+    return counts;
+  }
+
+  /** Stages a table partitioned by a copy of its date column, in the configured format. */
+  private void write(Publisher publisher, String table, Dataset<Row> rows, String dateColumn) {
+    writer(rows.withColumn(STAGED_PARTITION, date_format(col(dateColumn), "yyyy-MM-dd"))
+            .repartition(col(STAGED_PARTITION)))
+        .partitionBy(STAGED_PARTITION)
+        .save(processed.uri().sparkPath(publisher.stagingKey(table)));
+  }
+
+  /** A writer in the configured format: CSV with a header, JSON with nulls kept. */
+  private DataFrameWriter<Row> writer(Dataset<Row> rows) {
+    return rows.write().mode(SaveMode.Overwrite).format(settings.format())
+        .option("header", "true")
+        .option("ignoreNullFields", "false");
+  }
+
+  /**
+   * Gives every scored date an {@code alerts} partition, empty (with the schema) when it raised no
+   * alert, so "no alerts that day" reads as zero rows, not as a missing partition.
+   */
+  private void writeEmptyPartitions(Publisher publisher, String table, Dataset<Row> rows, java.util.Set<String> dates) {
+    String staged = publisher.stagingKey(table);
+    for (String date : dates) {
+      if (!processed.exists(staged + STAGED_PARTITION + "=" + date)) {
+        writer(spark.createDataFrame(List.of(), rows.schema()).coalesce(1))
+            .save(processed.uri().sparkPath(staged + STAGED_PARTITION + "=" + date));
+      }
+    }
+  }
+
+  private void publish(Publisher publisher, String table, TreeSet<String> owned, long rows) {
+    Publisher.Published published = publisher.publishPartitioned(table, STAGED_PARTITION, PARTITION, owned::contains);
+    recorder.output(new RunReport.Output(processed.uri().resolve(table).toString(), null, null, rows,
+        published.partitions()));
+  }
+
+  private static TreeSet<String> datesBetween(LocalDate from, LocalDate to) {
+    TreeSet<String> dates = new TreeSet<>();
+    for (LocalDate d = from; !d.isAfter(to); d = d.plusDays(1)) {
+      dates.add(d.toString());
+    }
+    return dates;
+  }
+
+  /** A model version as an input of the run: its folder and size. */
+  private void recordModel(ModelMetadata version) {
+    String key = ModelRegistry.versionKey(version.name(), version.version());
+    long bytes = models.list(key).stream().mapToLong(o -> o.size()).sum();
+    recorder.input(new RunReport.InputFile(models.uri().resolve(key).toString(), bytes, null));
+  }
+}

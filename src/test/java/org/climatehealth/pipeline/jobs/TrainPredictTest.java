@@ -1,0 +1,272 @@
+package org.climatehealth.pipeline.jobs;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Date;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.climatehealth.pipeline.cli.ExitCodes;
+import org.climatehealth.pipeline.testing.CliRun;
+import org.climatehealth.pipeline.testing.TestSpark;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * train and predict through the command line on generated data: 8 locations x 300 days from
+ * 2023-01-01 (the last day 2023-10-27), processed once, trained once with 35-day hold-outs.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class TrainPredictTest {
+  private static final String LAST_DAY = "2023-10-27";
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir static Path dir;
+  private static SparkSession spark;
+  private static CliRun trained;
+
+  @BeforeAll
+  static void trainOnGeneratedData() {
+    spark = TestSpark.session();
+    assertThat(CliRun.of(args("generate", "--locations", "8", "--days", "300")).exitCode()).isZero();
+    assertThat(CliRun.of(args("process")).exitCode()).isZero();
+    trained = CliRun.of(args("train", "--model", "risk,forecast", "--run-id", "train-1"));
+  }
+
+  /** A command with the temp stores, short hold-outs and the local profile (auto approval). */
+  static String[] args(String... command) {
+    List<String> all = new ArrayList<>(Arrays.asList(command));
+    all.addAll(List.of(
+        "--conf", "pipeline.stores.raw=file:" + dir.resolve("raw"),
+        "--conf", "pipeline.stores.processed=file:" + dir.resolve("processed"),
+        "--conf", "pipeline.stores.models=file:" + dir.resolve("models"),
+        "--conf", "pipeline.models.risk.holdout-days=35",
+        "--conf", "pipeline.models.forecast.holdout-days=35"));
+    return all.toArray(String[]::new);
+  }
+
+  static String[] args(List<String> extra, String... command) {
+    List<String> all = new ArrayList<>(Arrays.asList(args(command)));
+    all.addAll(extra);
+    return all.toArray(String[]::new);
+  }
+
+  private static JsonNode metadata(String name, int version) throws IOException {
+    return JSON.readTree(dir.resolve(String.format("models/models/%s/v%04d/metadata.json", name, version)).toFile());
+  }
+
+  @Test
+  @Order(1)
+  void trainRegistersApprovedVersionsWithMetricsAndRanges() throws IOException {
+    assertThat(trained.exitCode()).as(trained.err()).isZero();
+    JsonNode risk = metadata("risk", 1);
+    assertThat(risk.get("status").asText()).isEqualTo("approved");
+    assertThat(risk.get("approved_by").asText()).isEqualTo("policy:auto");
+    assertThat(risk.get("run_id").asText()).isEqualTo("train-1");
+    assertThat(risk.get("algorithm").asText()).isEqualTo("LogisticRegression");
+    assertThat(risk.get("metrics").get("roc_auc").asDouble()).isGreaterThanOrEqualTo(0.75);
+    assertThat(risk.get("metrics").has("pr_auc")).isTrue();
+    assertThat(risk.get("metrics").has("precision_at_high")).isTrue();
+    assertThat(risk.get("metrics").has("recall_at_high")).isTrue();
+    assertThat(risk.get("gate").get("passed").asBoolean()).isTrue();
+    // labels need the next 7 days: the last labelled date is 7 days before the data ends;
+    // the hold-out is its last 35 days, training ends 8 days before the hold-out
+    assertThat(risk.get("evaluation").get("to").asText()).isEqualTo("2023-10-20");
+    assertThat(risk.get("evaluation").get("from").asText()).isEqualTo("2023-09-16");
+    assertThat(risk.get("training").get("to").asText()).isEqualTo("2023-09-08");
+    assertThat(risk.get("evaluation").get("rows").asLong()).isEqualTo(8 * 35);
+    assertThat(risk.get("features").size()).isGreaterThan(10);
+
+    JsonNode forecast = metadata("forecast", 1);
+    assertThat(forecast.get("status").asText()).isEqualTo("approved");
+    double mae = forecast.get("metrics").get("mae").asDouble();
+    double naive = forecast.get("metrics").get("seasonal_naive_mae").asDouble();
+    assertThat(mae).isLessThan(naive);
+    assertThat(forecast.get("gate").get("threshold").asDouble()).isEqualTo(naive);
+    assertThat(dir.resolve("models/models/risk/v0001/model/metadata")).isDirectory();
+    assertThat(trained.out()).contains("risk      v0001   approved").contains("forecast  v0001   approved");
+  }
+
+  @Test
+  @Order(2)
+  void predictWritesTheThreeDatePartitionsWithTheContractColumns() {
+    CliRun run = CliRun.of(args("predict", "--date", LAST_DAY, "--run-id", "p-1"));
+    assertThat(run.exitCode()).as(run.err()).isZero();
+
+    Path processed = dir.resolve("processed");
+    for (String table : List.of("predictions", "forecasts", "alerts")) {
+      assertThat(processed.resolve(table + "/date=" + LAST_DAY)).isDirectory();
+    }
+    Dataset<Row> predictions = spark.read().parquet(processed.resolve("predictions/date=" + LAST_DAY).toString());
+    assertThat(types(predictions)).containsExactly(
+        "location_id:string", "date:date", "risk_score:double", "risk_level:string", "model_name:string",
+        "model_version:int", "run_id:string");
+    assertThat(predictions.count()).isEqualTo(8);
+    assertThat(predictions.filter(col("risk_score").lt(0).or(col("risk_score").gt(1))).count()).isZero();
+    assertThat(predictions.select("risk_level").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
+        .isSubsetOf("LOW", "MEDIUM", "HIGH");
+    assertThat(predictions.filter(col("model_name").equalTo("risk").and(col("model_version").equalTo(1))
+        .and(col("run_id").equalTo("p-1")).and(col("date").equalTo(lit(Date.valueOf(LAST_DAY))))).count()).isEqualTo(8);
+
+    Dataset<Row> forecasts = spark.read().parquet(processed.resolve("forecasts/date=" + LAST_DAY).toString());
+    assertThat(types(forecasts)).containsExactly(
+        "location_id:string", "issue_date:date", "target_date:date", "horizon_days:int", "predicted_cases:double",
+        "model_version:int", "run_id:string");
+    assertThat(forecasts.count()).isEqualTo(8 * 7);
+    assertThat(forecasts.filter("datediff(target_date, issue_date) != horizon_days or predicted_cases < 0").count())
+        .isZero();
+
+    Dataset<Row> alerts = spark.read().parquet(processed.resolve("alerts/date=" + LAST_DAY).toString());
+    assertThat(types(alerts)).containsExactly(
+        "location_id:string", "date:date", "alert_type:string", "severity:string", "message:string",
+        "risk_score:double", "run_id:string");
+    // exactly one HIGH_RISK alert per HIGH prediction
+    assertThat(alerts.filter(col("alert_type").equalTo("HIGH_RISK")).count())
+        .isEqualTo(predictions.filter(col("risk_level").equalTo("HIGH")).count());
+    assertThat(run.out()).contains("8 locations scored, 56 forecasts");
+  }
+
+  @Test
+  @Order(3)
+  void reRunningADateReplacesThatDateOnly() throws IOException {
+    assertThat(CliRun.of(args("predict", "--from", "2023-10-25", "--to", "2023-10-26", "--run-id", "p-2")).exitCode())
+        .isZero();
+    List<String> before = files("predictions/date=2023-10-26");
+    CliRun again = CliRun.of(args("predict", "--date", "2023-10-26", "--run-id", "p-3"));
+    assertThat(again.exitCode()).as(again.err()).isZero();
+
+    Dataset<Row> all = spark.read().parquet(dir.resolve("processed/predictions").toString());
+    Map<String, Long> rowsByDate = new TreeMap<>();
+    for (Row row : all.groupBy(col("date").cast("string")).count().collectAsList()) {
+      rowsByDate.put(row.getString(0), row.getLong(1));
+    }
+    assertThat(rowsByDate).containsExactlyEntriesOf(new TreeMap<>(Map.of(
+        "2023-10-25", 8L, "2023-10-26", 8L, LAST_DAY, 8L)));
+    assertThat(all.filter(col("date").equalTo(lit(Date.valueOf("2023-10-26")))).select("run_id").distinct()
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList()).containsExactly("p-3");
+    assertThat(all.filter(col("date").equalTo(lit(Date.valueOf("2023-10-25")))).select("run_id").distinct()
+        .as(org.apache.spark.sql.Encoders.STRING()).collectAsList()).containsExactly("p-2");
+    assertThat(files("predictions/date=2023-10-26")).doesNotContainAnyElementsOf(before);
+    assertThat(spark.read().parquet(dir.resolve("processed/forecasts").toString())
+        .filter(col("issue_date").equalTo(lit(Date.valueOf("2023-10-26")))).count()).isEqualTo(56);
+  }
+
+  @Test
+  @Order(4)
+  void theScoreOfADateDoesNotDependOnLaterData() throws IOException {
+    String day = "2023-10-10";
+    Map<String, Double> original = scores(dir.resolve("processed"), day, "nla-1");
+
+    // a processed store whose daily_location has every case count after the day changed
+    Path altered = dir.resolve("processed-altered");
+    Dataset<Row> daily = spark.read().parquet(dir.resolve("processed/processed/daily_location").toString());
+    daily.withColumn("cases_total", when(col("date").gt(lit(Date.valueOf(day))), col("cases_total").multiply(50))
+            .otherwise(col("cases_total")))
+        .write().mode(SaveMode.Overwrite).partitionBy("month")
+        .parquet(altered.resolve("processed/daily_location").toString());
+    assertThat(scores(altered, day, "nla-2")).isEqualTo(original);
+  }
+
+  private static Map<String, Double> scores(Path processed, String day, String runId) {
+    List<String> extra = List.of("--conf", "pipeline.stores.processed=file:" + processed);
+    CliRun run = CliRun.of(args(extra, "predict", "--date", day, "--run-id", runId));
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    Map<String, Double> scores = new TreeMap<>();
+    for (Row row : spark.read().parquet(processed.resolve("predictions/date=" + day).toString()).collectAsList()) {
+      scores.put(row.getAs("location_id"), row.getAs("risk_score"));
+    }
+    assertThat(scores).hasSize(8);
+    return scores;
+  }
+
+  @Test
+  @Order(5)
+  void predictionsCanBeWrittenAsJsonOrCsv() {
+    Path jsonStore = dir.resolve("processed-json");
+    copyDaily(jsonStore);
+    List<String> json = List.of("--conf", "pipeline.stores.processed=file:" + jsonStore,
+        "--conf", "pipeline.predict.format=json");
+    assertThat(CliRun.of(args(json, "predict", "--date", LAST_DAY)).exitCode()).isZero();
+    Dataset<Row> read = spark.read().json(jsonStore.resolve("predictions/date=" + LAST_DAY).toString());
+    assertThat(read.count()).isEqualTo(8);
+    assertThat(read.columns()).contains("location_id", "date", "risk_score", "risk_level", "model_version");
+
+    List<String> csv = List.of("--conf", "pipeline.stores.processed=file:" + jsonStore,
+        "--conf", "pipeline.predict.format=csv");
+    assertThat(CliRun.of(args(csv, "predict", "--date", LAST_DAY)).exitCode()).isZero();
+    Dataset<Row> csvRead = spark.read().option("header", "true")
+        .csv(jsonStore.resolve("forecasts/date=" + LAST_DAY).toString());
+    assertThat(csvRead.count()).isEqualTo(56);
+    assertThat(csvRead.columns()).containsExactly("location_id", "issue_date", "target_date", "horizon_days",
+        "predicted_cases", "model_version", "run_id");
+  }
+
+  @Test
+  @Order(6)
+  void withoutAnApprovedModelPredictStopsWithExit2AndSaysWhatToDo() {
+    List<String> empty = List.of("--conf", "pipeline.stores.models=file:" + dir.resolve("no-models"));
+    CliRun run = CliRun.of(args(empty, "predict", "--date", LAST_DAY));
+    assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
+    assertThat(run.errLines().get(0)).contains("risk").contains("train");
+  }
+
+  @Test
+  @Order(7)
+  void aModelThatMissesItsGateIsRegisteredRejectedAndTheJobExits3() throws IOException {
+    CliRun run = CliRun.of(args(List.of("--conf", "pipeline.models.risk.min-roc-auc=0.9999"),
+        "train", "--model", "risk", "--run-id", "gate-1"));
+    assertThat(run.exitCode()).isEqualTo(ExitCodes.GATE_FAILED);
+    assertThat(run.errLines().get(0)).startsWith("error: model risk v2 missed its quality gate: roc_auc ")
+        .contains("below the gate's minimum 0.9999");
+    JsonNode rejected = metadata("risk", 2);
+    assertThat(rejected.get("status").asText()).isEqualTo("rejected");
+    assertThat(rejected.get("rejected_by").asText()).isEqualTo("gate");
+    assertThat(rejected.get("gate").get("passed").asBoolean()).isFalse();
+    JsonNode report = JSON.readTree(dir.resolve("processed/_runs/train/gate-1.json").toFile());
+    assertThat(report.get("status").asText()).isEqualTo("gate_failed");
+    // predict keeps using the highest approved version
+    CliRun predict = CliRun.of(args("predict", "--date", LAST_DAY, "--run-id", "after-gate"));
+    assertThat(predict.out()).contains("with risk v1");
+  }
+
+  private static void copyDaily(Path store) {
+    spark.read().parquet(dir.resolve("processed/processed/daily_location").toString())
+        .write().mode(SaveMode.Overwrite).partitionBy("month")
+        .parquet(store.resolve("processed/daily_location").toString());
+  }
+
+  private static List<String> types(Dataset<Row> rows) {
+    return Arrays.stream(rows.schema().fields()).map(TrainPredictTest::type).toList();
+  }
+
+  private static String type(StructField field) {
+    return field.name() + ":" + (field.dataType().equals(DataTypes.IntegerType) ? "int" : field.dataType().typeName());
+  }
+
+  private static List<String> files(String folder) throws IOException {
+    try (Stream<Path> files = Files.list(dir.resolve("processed").resolve(folder))) {
+      return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".parquet")).sorted().toList();
+    }
+  }
+}

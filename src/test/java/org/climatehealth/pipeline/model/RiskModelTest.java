@@ -1,0 +1,90 @@
+package org.climatehealth.pipeline.model;
+
+import static org.apache.spark.sql.functions.expr;
+import static org.apache.spark.sql.functions.lit;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.climatehealth.pipeline.config.ModelSettings;
+import org.climatehealth.pipeline.testing.TestSpark;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The risk model's gate separates signal from noise: 20 locations x 200 days of features where
+ * the label is, or is not, a function of the recent incidence.
+ */
+class RiskModelTest {
+  private static final ModelSettings.Risk SETTINGS = new ModelSettings.Risk(30, 40, 0.75);
+  private static Dataset<Row> features;
+
+  @BeforeAll
+  static void features() {
+    Dataset<Row> rows = TestSpark.session().range(20 * 200)
+        .withColumn("location_id", expr("concat('L', cast(id % 20 as string))"))
+        .withColumn("date", expr("date_add(date'2023-01-01', cast(id div 20 as int))"))
+        .withColumn(Features.MISSING_REASON, lit(null).cast("string"));
+    for (String feature : Features.RISK_FEATURES) {
+      rows = rows.withColumn(feature, expr("rand(" + feature.hashCode() + ") * 10"));
+    }
+    features = rows.withColumn(Features.INCIDENCE_7D, expr("rand(7) * 60")).cache();
+  }
+
+  private static Dataset<Row> labelled(Column label) {
+    return features.withColumn(Features.RISK_LABEL, label);
+  }
+
+  @Test
+  void aLabelThatFollowsTheIncidencePassesTheGate() {
+    TrainedModel model = RiskModel.train(labelled(expr("if(incidence_7d_per_100k + rand(3) * 10 > 35, 1.0, 0.0)")),
+        SETTINGS, 0.6);
+    assertThat(model.metrics().get("roc_auc")).isGreaterThan(0.9);
+    assertThat(model.gate().passed()).isTrue();
+    assertThat(model.evaluation().rows()).isEqualTo(20 * 40);
+    assertThat(model.evaluation().from()).isEqualTo("2023-06-10"); // day 160 of 0..199
+    assertThat(model.training().to()).isEqualTo("2023-06-02");
+  }
+
+  @Test
+  void shuffledLabelsMissTheGateSayingByHowMuch() {
+    // the same label, shuffled: drawn independently of every feature
+    TrainedModel model = RiskModel.train(labelled(expr("if(rand(11) < 0.25, 1.0, 0.0)")), SETTINGS, 0.6);
+    double auc = model.metrics().get("roc_auc");
+    assertThat(auc).isBetween(0.35, 0.65);
+    assertThat(model.gate().passed()).isFalse();
+    assertThat(model.gate().message()).isEqualTo(String.format(java.util.Locale.ROOT,
+        "roc_auc %.4f is %.4f below the gate's minimum 0.7500", auc, 0.75 - auc));
+  }
+
+  @Test
+  void aHoldOutWithOneClassFailsTheGateWithTheReason() {
+    TrainedModel model = RiskModel.train(labelled(expr("if(date < date'2023-05-01' and rand(5) < 0.5, 1.0, 0.0)")),
+        SETTINGS, 0.6);
+    assertThat(model.gate().passed()).isFalse();
+    assertThat(model.gate().message()).contains("has only one class").contains("incidence-threshold-per-100k");
+  }
+
+  @Test
+  void tooLittleHistoryForTheHoldOutIsAUsageError() {
+    ModelSettings.Risk long_ = new ModelSettings.Risk(30, 120, 0.75);
+    assertThatThrownBy(() -> RiskModel.train(labelled(lit(1.0)), long_, 0.6))
+        .isInstanceOf(TimeSplit.NotEnoughData.class)
+        .hasMessageContaining("too few for a 120-day hold-out")
+        .hasMessageContaining("pipeline.models.risk.holdout-days");
+  }
+
+  @Test
+  void rowsWithoutLabelsOrFeaturesAreCountedOut() {
+    Dataset<Row> rows = labelled(expr("if(incidence_7d_per_100k > 35, 1.0, 0.0)"))
+        .withColumn(Features.RISK_LABEL, expr("if(id % 10 = 0, null, " + Features.RISK_LABEL + ")"))
+        .withColumn(Features.MISSING_REASON, expr("if(id % 10 = 1, 'no case report', null)"));
+    TrainedModel model = RiskModel.train(rows, SETTINGS, 0.6);
+    assertThat(model.rowsExcluded()).containsEntry("missing_features", 400L)
+        .containsEntry("label_unknown_next_7_days_not_all_reported", 400L);
+    assertThat(model.training().rows() + model.evaluation().rows()
+        + model.rowsExcluded().get("in_gap_between_training_and_hold_out")).isEqualTo(4000 - 800);
+  }
+}
