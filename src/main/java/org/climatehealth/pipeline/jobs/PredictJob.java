@@ -92,11 +92,9 @@ public final class PredictJob {
     ModelMetadata forecastVersion = registry.requireApproved(ForecastModel.NAME);
     Dataset<Row> daily = readDaily();
     LocalDate latest = latestDate(daily);
-    LocalDate to = asked.to() != null ? asked.to() : asked.from() != null ? latest : latest;
+    // --date D and --from/--to as given; --from alone: up to the latest date; --to alone: that date only
+    LocalDate to = asked.to() != null ? asked.to() : latest;
     LocalDate from = asked.from() != null ? asked.from() : to;
-    if (asked.from() == null && asked.to() != null) {
-      from = asked.to();
-    }
     if (from.isAfter(to)) {
       throw new InvalidInputException("nothing to predict: --from " + from + " is after the latest date with data, "
           + latest + " (run process for later dates first)");
