@@ -120,10 +120,11 @@ public final class AbaloneModel {
   private static final int MAX_SHOWN_CHARS = 200;
   private static final Pattern OTHER_SCHEME = Pattern.compile("^[A-Za-z][A-Za-z0-9+.-]*://.*");
   private static final String EXPECTED = "expected s3://BUCKET/KEY, file:PATH or a local path";
-  private static final String LINE = "line";
+  static final String LINE = "line";
   private static final String VALUE = "value";
   private static final String CORRUPT = "_corrupt_record";
-  private static final String REASON = "reason";
+  static final String REASON = "reason";
+  static final String ROW = "row";
 
   private AbaloneModel() {}
 
@@ -239,6 +240,28 @@ public final class AbaloneModel {
    * the file if there are any.
    */
   static Dataset<Row> parse(SparkSession spark, String file, List<String> lines) {
+    Dataset<Row> checked = check(spark, file, lines);
+    Row bad = checked.agg(count_if(col(REASON).isNotNull()),
+        min(when(col(REASON).isNotNull(), struct(col(LINE), col(REASON))))).first();
+    long badRows = bad.getLong(0);
+    if (badRows > 0) {
+      Row first = bad.getStruct(1);
+      int line = first.getInt(0);
+      throw new InvalidInputException(String.format(Locale.ROOT,
+          "%s: %d %s (sex M, F or I; measurements non-negative numbers; rings a whole "
+              + "number ≥ 1; no missing values); the first, line %d (%s): %s",
+          file, badRows, badRows == 1 ? "row is not a valid abalone record" : "rows are not valid abalone records",
+          line, first.getString(1), shown(lines.get(line - 1))));
+    }
+    return checked.filter(col(REASON).isNull()).select(ROW + ".*");
+  }
+
+  /**
+   * Every data line of a file, checked: {@code line} (its number in the file), {@code reason} (why
+   * it is not a valid record; null when it is) and {@code row} (a struct of {@link #SCHEMA}).
+   * Blank lines are skipped.
+   */
+  static Dataset<Row> check(SparkSession spark, String file, List<String> lines) {
     if (lines.isEmpty() || RawHeader.normalise(lines.get(0)).isEmpty()) {
       throw new InvalidInputException(file + ": the file is empty or has no header row");
     }
@@ -281,21 +304,8 @@ public final class AbaloneModel {
     measurements.forEach(m -> typed.add(m.value()));
     typed.add(rings.value());
 
-    Dataset<Row> checked = raw.select(col(LINE), coalesce(reasons.toArray(new Column[0])).as(REASON),
-        struct(typed.toArray(new Column[0])).as("row"));
-    Row bad = checked.agg(count_if(col(REASON).isNotNull()),
-        min(when(col(REASON).isNotNull(), struct(col(LINE), col(REASON))))).first();
-    long badRows = bad.getLong(0);
-    if (badRows > 0) {
-      Row first = bad.getStruct(1);
-      int line = first.getInt(0);
-      throw new InvalidInputException(String.format(Locale.ROOT,
-          "%s: %d %s (sex M, F or I; measurements non-negative numbers; rings a whole "
-              + "number ≥ 1; no missing values); the first, line %d (%s): %s",
-          file, badRows, badRows == 1 ? "row is not a valid abalone record" : "rows are not valid abalone records",
-          line, first.getString(1), shown(lines.get(line - 1))));
-    }
-    return checked.filter(col(REASON).isNull()).select("row.*");
+    return raw.select(col(LINE), coalesce(reasons.toArray(new Column[0])).as(REASON),
+        struct(typed.toArray(new Column[0])).as(ROW));
   }
 
   /** A required column as typed value, and why a row's value is not valid (null when it is). */
@@ -390,8 +400,7 @@ public final class AbaloneModel {
       PipelineModel model = pipeline(settings.seed()).fit(training);
 
       Map<String, Double> metrics = testRows == 0 ? emptyMetrics() : evaluate(model.transform(test));
-      Gate gate = Gates.atMost("mse", metrics.get("mse"), settings.maxMse(),
-          "the test split is empty (" + trainingRows + " rows in all, test fraction " + testFraction + ")");
+      Gate gate = gate(metrics, settings, trainingRows);
 
       String splitDescription = String.format(Locale.ROOT, "seeded random split: test fraction %s, seed %d",
           testFraction, settings.seed());
@@ -403,6 +412,12 @@ public final class AbaloneModel {
       training.unpersist();
       test.unpersist();
     }
+  }
+
+  /** The gate: test MSE at most {@code pipeline.models.abalone.max-mse}. */
+  static Gate gate(Map<String, Double> metrics, ModelSettings.Abalone settings, long trainingRows) {
+    return Gates.atMost("mse", metrics.get("mse"), settings.maxMse(), "the test split is empty ("
+        + trainingRows + " rows in all, test fraction " + settings.testFraction() + ")");
   }
 
   /** The unfitted pipeline: sex indexed and one-hot encoded, assembled with the measurements, GBT regression. */
