@@ -84,14 +84,7 @@ public final class RunCommand extends PipelineCommand {
               out().printf(Locale.ROOT, "train: %s v%04d %s (%s) -> %s%n", o.metadata().name(),
                   o.metadata().version(), o.metadata().status(), o.metadata().gate().message(), o.location());
             }
-            List<String> missed = outcomes.stream().filter(o -> !o.gatePassed())
-                .map(o -> "model " + o.metadata().name() + " v" + o.metadata().version() + " missed its quality gate: "
-                    + o.metadata().gate().message())
-                .toList();
-            if (!missed.isEmpty()) {
-              gateFailure = String.join("; ", missed);
-              err().println("error: " + gateFailure + " (registered as rejected; nothing was predicted)");
-              err().flush();
+            if (TrainCommand.gateVerdict(this, outcomes, "nothing was predicted") == ExitCodes.GATE_FAILED) {
               return ExitCodes.GATE_FAILED;
             }
           }

@@ -76,6 +76,14 @@ public final class TrainCommand extends PipelineCommand {
           o.metadata().status(), o.seconds(), metrics(o.metadata().metrics()));
       out().println("          gate: " + o.metadata().gate().message() + "  -> " + o.location());
     }
+    return gateVerdict(this, outcomes, "see 'models show NAME VERSION'");
+  }
+
+  /**
+   * SUCCESS when every model passed its gate; else GATE_FAILED, with the one error line (which
+   * models missed and by how much, then {@code next}) on stderr and kept for the run report.
+   */
+  static int gateVerdict(PipelineCommand command, List<TrainJob.Outcome> outcomes, String next) {
     List<String> missed = outcomes.stream().filter(o -> !o.gatePassed())
         .map(o -> "model " + o.metadata().name() + " v" + o.metadata().version() + " missed its quality gate: "
             + o.metadata().gate().message())
@@ -83,9 +91,9 @@ public final class TrainCommand extends PipelineCommand {
     if (missed.isEmpty()) {
       return ExitCodes.SUCCESS;
     }
-    gateFailure = String.join("; ", missed);
-    err().println("error: " + gateFailure + " (registered as rejected; see 'models show NAME VERSION')");
-    err().flush();
+    command.gateFailure = String.join("; ", missed);
+    command.err().println("error: " + command.gateFailure + " (registered as rejected; " + next + ")");
+    command.err().flush();
     return ExitCodes.GATE_FAILED;
   }
 
