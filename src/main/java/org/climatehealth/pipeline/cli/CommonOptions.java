@@ -18,6 +18,11 @@ public final class CommonOptions {
       description = "Override a configuration key, e.g. pipeline.stores.raw=s3://my-raw. Repeatable; later wins.")
   List<String> overrides = new ArrayList<>();
 
+  @Option(names = "--conf-dir", paramLabel = "DIR",
+      description = "Read the profile NAME.conf from DIR: a directory or s3://BUCKET[/PREFIX] (it must be there). "
+          + "Default: the checkout's conf/ under scripts/pipeline, else the copy inside the jar.")
+  String confDir;
+
   @Option(names = "--run-id", paramLabel = "ID",
       description = "Run identifier (default: generated from the UTC time).")
   String runId;
@@ -32,7 +37,7 @@ public final class CommonOptions {
   public Settings settings() {
     if (settings == null) {
       runId(); // a bad --run-id is refused before any work starts
-      settings = SettingsLoader.fromEnvironment().load(env, overrides);
+      settings = SettingsLoader.forInvocation(confDir).load(env, overrides);
     }
     return settings;
   }

@@ -29,6 +29,10 @@ import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.climatehealth.pipeline.storage.InvalidStoreUriException;
+import org.climatehealth.pipeline.storage.ObjectNotFoundException;
+import org.climatehealth.pipeline.storage.Storage;
+import org.climatehealth.pipeline.storage.StorageException;
+import org.climatehealth.pipeline.storage.StorageFactory;
 import org.climatehealth.pipeline.storage.StoreUri;
 
 /**
@@ -37,9 +41,11 @@ import org.climatehealth.pipeline.storage.StoreUri;
  * then {@code --conf KEY=VALUE} overrides. Every value is checked here, once; a problem is a
  * {@link ConfigurationException} naming the key, where its value came from and what is valid.
  *
- * <p>The profile is read from the configuration directory ({@code -Dpipeline.conf.dir}, else
- * {@code $PIPELINE_CONF_DIR}, else {@code ./conf}) and, failing that, from {@code conf/} inside
- * the application jar, so spark-submit and Glue find it without relying on a working directory.
+ * <p>The profile is read from a configuration directory named explicitly, never from the working
+ * directory by chance: {@code --conf-dir DIR} (a directory, {@code file:} URI or
+ * {@code s3://bucket/prefix}; the profile must be there), else {@code -Dpipeline.conf.dir} or
+ * {@code $PIPELINE_CONF_DIR} (as {@code scripts/pipeline} sets them), else {@code conf/} inside the
+ * application jar, which is also the fallback for a profile the named local directory lacks.
  */
 public final class SettingsLoader {
 
@@ -55,19 +61,45 @@ public final class SettingsLoader {
   private static final String FREE_FORM = "pipeline.spark.conf";
   private static final long MIN_PART_SIZE = 5L * 1024 * 1024;
 
+  /** A local directory whose profiles come first (may lack them: then the jar's are used), or null. */
   private final Path confDir;
+  /** A directory given with --conf-dir (local or on S3) that must hold the profile, or null. */
+  private final StoreUri requiredDir;
 
+  /** A loader reading profiles from {@code confDir}, falling back to the copies in the jar. */
   public SettingsLoader(Path confDir) {
-    this.confDir = confDir;
+    this(confDir, null);
   }
 
-  /** A loader for the configuration directory named by the system property or variable, else ./conf. */
-  public static SettingsLoader fromEnvironment() {
+  private SettingsLoader(Path confDir, StoreUri requiredDir) {
+    this.confDir = confDir;
+    this.requiredDir = requiredDir;
+  }
+
+  /**
+   * The loader for one invocation: {@code --conf-dir} when given (a path, {@code file:} URI or
+   * {@code s3://bucket/prefix}, which must hold the profile), else the directory named by the
+   * system property or variable, else only the profiles inside the jar.
+   */
+  public static SettingsLoader forInvocation(String confDirOption) {
+    if (confDirOption != null && !confDirOption.isBlank()) {
+      String dir = confDirOption.trim();
+      StoreUri uri;
+      try {
+        String lower = dir.toLowerCase(Locale.ROOT);
+        uri = lower.startsWith("s3://") || lower.startsWith("s3a://") || lower.startsWith("file:")
+            ? StoreUri.parse(dir) : StoreUri.local(Path.of(dir));
+      } catch (InvalidStoreUriException | java.nio.file.InvalidPathException e) {
+        throw new ConfigurationException("bad --conf-dir '" + dir + "': " + e.getMessage()
+            + " (a directory or s3://BUCKET[/PREFIX])", e);
+      }
+      return new SettingsLoader(null, uri);
+    }
     String dir = System.getProperty(CONF_DIR_PROPERTY);
     if (dir == null || dir.isBlank()) {
       dir = System.getenv(CONF_DIR_VARIABLE);
     }
-    return new SettingsLoader(Path.of(dir == null || dir.isBlank() ? "conf" : dir));
+    return new SettingsLoader(dir == null || dir.isBlank() ? null : Path.of(dir), null);
   }
 
   /**
@@ -76,8 +108,9 @@ public final class SettingsLoader {
    * @param overrides {@code KEY=VALUE} strings as given to {@code --conf}, applied in order
    */
   public Settings load(String env, List<String> overrides) {
-    Config merged = parseOverrides(overrides)
-        .withFallback(profile(env))
+    Config given = parseOverrides(overrides);
+    Config merged = given
+        .withFallback(profile(env, given))
         .withFallback(ConfigFactory.defaultReferenceUnresolved());
     Config config;
     try {
@@ -96,7 +129,10 @@ public final class SettingsLoader {
   /** The profiles this loader can find: {@code *.conf} in the directory and in the jar. */
   public SortedSet<String> availableEnvs() {
     SortedSet<String> names = new TreeSet<>();
-    if (Files.isDirectory(confDir)) {
+    if (requiredDir != null) {
+      return names; // not listed: a remote directory is named for one profile
+    }
+    if (confDir != null && Files.isDirectory(confDir)) {
       try (Stream<Path> files = Files.list(confDir)) {
         files.map(p -> p.getFileName().toString())
             .filter(n -> n.endsWith(".conf"))
@@ -111,15 +147,18 @@ public final class SettingsLoader {
 
   // ----- layers -----
 
-  private Config profile(String env) {
+  private Config profile(String env, Config overrides) {
     if (env == null || !ENV_NAME.matcher(env).matches()) {
       throw new ConfigurationException("invalid environment name '" + env
           + "': use letters, digits, '-' or '_'; available: " + String.join(", ", availableEnvs()));
     }
     ConfigParseOptions options = ConfigParseOptions.defaults().setAllowMissing(false);
-    Path file = confDir.resolve(env + ".conf");
+    if (requiredDir != null) {
+      return requiredProfile(env, overrides, options);
+    }
+    Path file = confDir == null ? Path.of("conf", env + ".conf") : confDir.resolve(env + ".conf");
     try {
-      if (Files.isRegularFile(file)) {
+      if (confDir != null && Files.isRegularFile(file)) {
         return ConfigFactory.parseFile(file.toFile(), options.setOriginDescription("conf/" + env + ".conf"));
       }
       if (SettingsLoader.class.getClassLoader().getResource("conf/" + env + ".conf") != null) {
@@ -130,7 +169,32 @@ public final class SettingsLoader {
       throw new ConfigurationException("cannot read conf/" + env + ".conf: " + e.getMessage(), e);
     }
     throw new ConfigurationException("unknown environment '" + env + "': there is no " + file
-        + "; available: " + String.join(", ", availableEnvs()));
+        + (confDir == null ? " in the application jar" : "") + "; available: " + String.join(", ", availableEnvs()));
+  }
+
+  /**
+   * The profile from the {@code --conf-dir} location, which must have it, read through the storage
+   * layer; on S3 with the S3 settings of reference.conf and the {@code --conf} overrides (the
+   * profile cannot say how to reach itself).
+   */
+  private Config requiredProfile(String env, Config overrides, ConfigParseOptions options) {
+    String location = requiredDir.resolve(env + ".conf").toString();
+    String text;
+    Config s3Layers = overrides.withFallback(ConfigFactory.defaultReferenceUnresolved()).resolve();
+    try (StorageFactory stores = new StorageFactory(s3(s3Layers));
+        Storage dir = stores.open(requiredDir)) {
+      text = dir.readText(env + ".conf");
+    } catch (ObjectNotFoundException e) {
+      throw new ConfigurationException("unknown environment '" + env + "': there is no " + location
+          + " (--conf-dir " + requiredDir + ")", e);
+    } catch (StorageException | ConfigException e) {
+      throw new ConfigurationException("cannot read " + location + ": " + e.getMessage(), e);
+    }
+    try {
+      return ConfigFactory.parseString(text, options.setOriginDescription(location));
+    } catch (ConfigException e) {
+      throw new ConfigurationException("cannot read " + location + ": " + e.getMessage(), e);
+    }
   }
 
   private static Config parseOverrides(List<String> overrides) {
@@ -207,6 +271,26 @@ public final class SettingsLoader {
     Settings.Stores stores = new Settings.Stores(
         store(c, "pipeline.stores.raw"), store(c, "pipeline.stores.processed"), store(c, "pipeline.stores.models"));
 
+    S3Settings s3 = s3(c);
+
+    String master = c.getString("pipeline.spark.master").trim();
+    if (master.isEmpty()) {
+      throw invalid(c, "pipeline.spark.master", "a Spark master such as local[*] or yarn");
+    }
+    String committer = c.getString("pipeline.spark.s3-committer").trim().toLowerCase(Locale.ROOT);
+    if (!COMMITTERS.contains(committer)) {
+      throw invalid(c, "pipeline.spark.s3-committer", "one of " + String.join(", ", new TreeSet<>(COMMITTERS)));
+    }
+    Map<String, String> sparkConf = new LinkedHashMap<>();
+    for (Map.Entry<String, ConfigValue> e : c.getConfig(FREE_FORM).entrySet()) {
+      sparkConf.put(String.join(".", ConfigUtil.splitPath(e.getKey())), String.valueOf(e.getValue().unwrapped()));
+    }
+    Settings.SparkSettings spark = new Settings.SparkSettings(master, committer, sparkConf);
+
+    return new Settings(env, stores, s3, spark, diseases(c), models(c), predict(c));
+  }
+
+  private static S3Settings s3(Config c) {
     String endpointText = c.getString("pipeline.s3.endpoint").trim();
     Optional<URI> endpoint = endpointText.isEmpty() ? Optional.empty() : Optional.of(endpoint(c, endpointText));
     String region = c.getString("pipeline.s3.region").trim();
@@ -227,22 +311,7 @@ public final class SettingsLoader {
     }
     S3Settings s3 = new S3Settings(endpoint, c.getBoolean("pipeline.s3.path-style-access"), region,
         threshold, partSize, attempts);
-
-    String master = c.getString("pipeline.spark.master").trim();
-    if (master.isEmpty()) {
-      throw invalid(c, "pipeline.spark.master", "a Spark master such as local[*] or yarn");
-    }
-    String committer = c.getString("pipeline.spark.s3-committer").trim().toLowerCase(Locale.ROOT);
-    if (!COMMITTERS.contains(committer)) {
-      throw invalid(c, "pipeline.spark.s3-committer", "one of " + String.join(", ", new TreeSet<>(COMMITTERS)));
-    }
-    Map<String, String> sparkConf = new LinkedHashMap<>();
-    for (Map.Entry<String, ConfigValue> e : c.getConfig(FREE_FORM).entrySet()) {
-      sparkConf.put(String.join(".", ConfigUtil.splitPath(e.getKey())), String.valueOf(e.getValue().unwrapped()));
-    }
-    Settings.SparkSettings spark = new Settings.SparkSettings(master, committer, sparkConf);
-
-    return new Settings(env, stores, s3, spark, diseases(c), models(c), predict(c));
+    return s3;
   }
 
   private static ModelSettings models(Config c) {

@@ -173,4 +173,33 @@ class SettingsLoaderTest {
         .isInstanceOf(ConfigurationException.class)
         .hasMessageStartingWith("invalid environment name '../secrets'");
   }
+
+  @Test
+  void aConfDirMustHoldTheProfileAndIsReadInsteadOfTheJarCopy() throws IOException {
+    Files.writeString(confDir.resolve("local.conf"), "pipeline.s3.region = \"ap-south-1\"\n");
+
+    Settings fromDir = SettingsLoader.forInvocation(confDir.toString()).load("local", List.of());
+    Settings fromUri = SettingsLoader.forInvocation("file:" + confDir).load("local", List.of());
+
+    assertThat(fromDir.s3().region()).isEqualTo("ap-south-1");
+    assertThat(fromUri).isEqualTo(fromDir);
+    // local.conf from the directory replaces the jar's copy wholly: its stores are not there
+    assertThat(fromDir.stores().raw()).isEqualTo(StoreUri.local(Path.of("data/raw-bucket")));
+    assertThat(fromDir.models().autoApprove()).isFalse();
+    assertThatThrownBy(() -> SettingsLoader.forInvocation(confDir.toString()).load("aws", List.of()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessage("unknown environment 'aws': there is no " + StoreUri.local(confDir).resolve("aws.conf")
+            + " (--conf-dir " + StoreUri.local(confDir) + ")");
+  }
+
+  @Test
+  void withoutAConfDirTheProfilesComeFromTheJarNotTheWorkingDirectory() {
+    Settings settings = SettingsLoader.forInvocation(null).load("local", List.of());
+    assertThat(settings.models().autoApprove()).isTrue();
+    assertThatThrownBy(() -> SettingsLoader.forInvocation("  ").load("team", List.of()))
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageStartingWith("unknown environment 'team': there is no conf/team.conf in the application jar");
+    assertThatThrownBy(() -> SettingsLoader.forInvocation("s3://Bad_Bucket/conf"))
+        .isInstanceOf(ConfigurationException.class).hasMessageStartingWith("bad --conf-dir 's3://Bad_Bucket/conf'");
+  }
 }
