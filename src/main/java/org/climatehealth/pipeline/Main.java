@@ -9,6 +9,7 @@ import org.climatehealth.pipeline.cli.ModelsCommand;
 import org.climatehealth.pipeline.cli.PredictCommand;
 import org.climatehealth.pipeline.cli.ProcessCommand;
 import org.climatehealth.pipeline.cli.RunCommand;
+import org.climatehealth.pipeline.cli.ScanCommand;
 import org.climatehealth.pipeline.cli.TrainCommand;
 import org.climatehealth.pipeline.cli.StorageCommand;
 import org.climatehealth.pipeline.cli.VersionProvider;
@@ -29,7 +30,7 @@ import picocli.CommandLine.Spec;
     description = "Spark batch jobs of the climate-health early-warning pipeline.",
     subcommands = {GenerateCommand.class, ProcessCommand.class, TrainCommand.class, PredictCommand.class,
         RunCommand.class, ModelsCommand.class, StorageCommand.class,
-        MigrateCommand.class},
+        MigrateCommand.class, ScanCommand.class},
     footer = {"", "Run 'pipeline COMMAND --help' for a command's options.",
         "Exit codes: 0 success, 1 the job failed at run time, 2 bad usage, configuration or input,"
             + " 3 a model missed its quality gate."})

@@ -16,23 +16,35 @@ import org.climatehealth.pipeline.jobs.ProcessJob;
 import org.climatehealth.pipeline.jobs.TrainJob;
 import org.climatehealth.pipeline.model.ForecastModel;
 import org.climatehealth.pipeline.model.RiskModel;
+import org.climatehealth.pipeline.monitor.RawManifest;
+import org.climatehealth.pipeline.monitor.RawManifests;
 import org.climatehealth.pipeline.registry.ModelRegistry;
 import org.climatehealth.pipeline.report.RunRecorder;
 import org.climatehealth.pipeline.spark.SparkSessions;
+import org.climatehealth.pipeline.storage.ObjectInfo;
 import org.climatehealth.pipeline.storage.Storage;
 import org.climatehealth.pipeline.storage.StorageFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /** {@code run}: the main job. */
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = {"The main job: process, then train when no approved model exists, then predict.",
         "1. generate sample data (the generate command's defaults) when the raw store has no raw/ objects;",
-        "2. process raw -> processed (all dates);",
-        "3. train the risk and forecast models that have no approved version (exit 3 if one misses its gate);",
-        "4. predict the latest date with data.",
+        "2. record the raw/ objects it consumes in _manifests/raw/<run_id>.json (as scan does), compared with",
+        "   the manifest of the last successful run; the run report names the manifest;",
+        "3. process raw -> processed (all dates);",
+        "4. train the risk and forecast models that have no approved version (exit 3 if one misses its gate);",
+        "5. predict the latest date with data.",
         "Ends with a summary: what ran, how long, where the outputs are, the top alerts."})
 public final class RunCommand extends PipelineCommand {
+
+  @Option(names = "--if-changed",
+      description = "Run only when a raw/ object is new, changed (size or ETag) or removed since the manifest of the"
+          + " last successful run (none yet: run). Otherwise write the manifest and a run report saying skipped,"
+          + " start no Spark, and exit 0.")
+  boolean ifChanged;
 
   @Override
   public Integer call() {
@@ -45,14 +57,31 @@ public final class RunCommand extends PipelineCommand {
       return withReport(processed, recorder, () -> {
         Map<String, Double> steps = new LinkedHashMap<>();
         long start = System.nanoTime();
-        if (raw.list("raw/").isEmpty()) {
+        List<ObjectInfo> listing = RawManifests.listRaw(raw);
+        if (listing.isEmpty()) {
           GeneratorOptions options = defaultGeneratorOptions();
           GeneratorResult generated = new Generator(options).run(raw);
           out().printf(Locale.ROOT, "generate: the raw store was empty; wrote sample data (%d locations x %d days "
                   + "from %s, seed %d): %,d rows -> %s%n", options.locations(), options.days(), options.startDate(),
-              options.seed(), generated.totalRows(), raw.uri().resolve("raw/"));
+              options.seed(), generated.totalRows(), raw.uri().resolve(RawManifests.RAW_PREFIX));
           start = step(steps, "generate", start);
+          listing = RawManifests.listRaw(raw);
         }
+        RawManifests manifests = new RawManifests(processed, Clock.systemUTC());
+        RawManifest manifest = manifests.record(raw, listing, common.runId(), "run",
+            manifests.newestConsumedBySuccessfulRun());
+        ScanCommand.record(recorder, manifest, processed);
+        if (ifChanged && !manifest.hasChanges()) {
+          String consumedBy = RawManifests.runId(manifest.baseline());
+          out().println("run: nothing new, changed or removed under " + raw.uri().resolve(RawManifests.RAW_PREFIX)
+              + " since manifest " + manifest.baseline() + ", consumed by run " + consumedBy
+              + "; skipped (--if-changed)");
+          out().println("manifest: " + processed.uri().resolve(RawManifests.key(manifest.runId())));
+          recorder.detail("skipped", "--if-changed: nothing new, changed or removed since " + manifest.baseline()
+              + ", consumed by run " + consumedBy);
+          return ExitCodes.SUCCESS;
+        }
+        ScanCommand.summarise(out(), "raw", manifest, raw, processed);
         SparkSessions.Handle handle = SparkSessions.open(settings, "climate-health-pipeline run");
         try {
           SparkSession spark = handle.session();

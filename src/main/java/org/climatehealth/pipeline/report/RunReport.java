@@ -41,6 +41,11 @@ public record RunReport(
 
   /** The report's key in the processed store. */
   public String key() {
+    return key(command, runId);
+  }
+
+  /** Where the report of run {@code runId} of {@code command} goes in the processed store. */
+  public static String key(String command, String runId) {
     return "_runs/" + command + "/" + runId + ".json";
   }
 }
