@@ -32,8 +32,8 @@ import picocli.CommandLine.Option;
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = {"The main job: process, then train when no approved model exists, then predict.",
         "1. generate sample data (the generate command's defaults) when the raw store has no raw/ objects;",
-        "2. record the raw/ objects it consumes in _manifests/raw/<run_id>.json (as scan does), compared with",
-        "   the manifest of the last successful run; the run report names the manifest;",
+        "2. record the raw/ objects in _manifests/raw/<run_id>.json (as scan does),",
+        "   compared with the last successful run's manifest; the report names it;",
         "3. process raw -> processed (all dates);",
         "4. train the risk and forecast models that have no approved version (exit 3 if one misses its gate);",
         "5. predict the latest date with data.",
@@ -42,8 +42,8 @@ public final class RunCommand extends PipelineCommand {
 
   @Option(names = "--if-changed",
       description = "Run only when a raw/ object is new, changed (size or ETag) or removed since the manifest of the"
-          + " last successful run (none yet: run). Otherwise write the manifest and a run report saying skipped,"
-          + " start no Spark, and exit 0.")
+          + " last successful run (no such run yet: run). A removed object counts: the processed data would differ."
+          + " Otherwise write the manifest and a run report saying skipped, start no Spark, and exit 0.")
   boolean ifChanged;
 
   @Override

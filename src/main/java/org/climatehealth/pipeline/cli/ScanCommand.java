@@ -18,13 +18,14 @@ import picocli.CommandLine.Option;
 
 /** {@code scan}: the data monitor. */
 @Command(name = "scan", mixinStandardHelpOptions = true,
-    description = {"Data monitor: which raw objects are new, changed or removed since the last manifest.",
-        "Lists raw/ in the raw store (key, size, ETag, last-modified), compares it with the newest",
-        "manifest in the processed store (_manifests/raw/, written by scan and by run) and writes",
-        "_manifests/raw/<run_id>.json: the whole listing plus the new, changed and removed objects.",
-        "Changed means the same key with another size or ETag; a newer last-modified time alone is",
-        "not a change. With no earlier manifest every object is new. Exit 0 whether or not anything",
-        "changed, unless --fail-if-unchanged."})
+    description = {"Data monitor: which raw objects are new, changed or removed since the last",
+        "manifest. Lists raw/ in the raw store (key, size, ETag, last-modified),",
+        "compares it with the newest manifest in the processed store (_manifests/raw/,",
+        "written by scan and by run) and writes _manifests/raw/<run_id>.json: the whole",
+        "listing plus the new, changed and removed objects. Changed: the same key with",
+        "another size or ETag; a newer last-modified time alone is no change. With no",
+        "earlier manifest every object is new. Exit 0 whether or not anything changed,",
+        "unless --fail-if-unchanged."})
 public final class ScanCommand extends PipelineCommand {
 
   /** At most this many objects are listed on stdout; the manifest has them all. */
