@@ -20,7 +20,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@code scan} on local stores: a daily drop, a changed file, a removed file, and the exit codes. */
+/**
+ * {@code scan} on local stores: a daily drop, a changed file, a removed file, and the exit codes.
+ * {@code ScanS3IT} runs the same tests on S3.
+ */
 class ScanCommandTest {
   static final String LOCATIONS = "location_id,state_code,population\nKA-BLR,KA,8443675\n";       // 52 bytes
   static final String CLIMATE = "date,location_id,rainfall_mm\n2024-01-01,KA-BLR,0.0\n";          // 51 bytes
@@ -28,22 +31,35 @@ class ScanCommandTest {
   static final String HEALTH_JAN_2 = "date,location_id,disease,cases\n2024-01-02,KA-BLR,dengue,4\n"; // 58 bytes
 
   @TempDir Path dir;
-  private Storage raw;
-  private Storage processed;
+  Storage raw;
+  Storage processed;
+  /** The --conf options that point the command at {@link #raw} and {@link #processed}. */
+  final List<String> storeOptions = new ArrayList<>();
 
   @BeforeEach
   void rawFiles() {
-    raw = new LocalStorage(StoreUri.local(dir.resolve("raw")));
-    processed = new LocalStorage(StoreUri.local(dir.resolve("processed")));
+    openStores();
     raw.writeText("raw/locations.csv", LOCATIONS);
     raw.writeText("raw/climate_data.csv", CLIMATE);
     raw.writeText("raw/health_data_2024-01-01.csv", HEALTH_JAN_1);
   }
 
-  private CliRun scan(String runId, String... options) {
-    List<String> args = new ArrayList<>(List.of("scan", "--run-id", runId,
-        "--conf", "pipeline.stores.raw=file:" + dir.resolve("raw"),
+  /** Sets {@link #raw}, {@link #processed} and {@link #storeOptions}: empty local stores. */
+  void openStores() {
+    raw = new LocalStorage(StoreUri.local(dir.resolve("raw")));
+    processed = new LocalStorage(StoreUri.local(dir.resolve("processed")));
+    storeOptions.addAll(List.of("--conf", "pipeline.stores.raw=file:" + dir.resolve("raw"),
         "--conf", "pipeline.stores.processed=file:" + dir.resolve("processed")));
+  }
+
+  /** Makes the raw object at {@code key} look a minute newer, its content as it is. */
+  void touchLater(String key) throws IOException {
+    Files.setLastModifiedTime(dir.resolve("raw").resolve(key), FileTime.from(Instant.now().plusSeconds(60)));
+  }
+
+  private CliRun scan(String runId, String... options) {
+    List<String> args = new ArrayList<>(List.of("scan", "--run-id", runId));
+    args.addAll(storeOptions);
     args.addAll(Arrays.asList(options));
     return CliRun.of(args.toArray(String[]::new));
   }
@@ -95,7 +111,7 @@ class ScanCommandTest {
 
     // again: nothing new; the same bytes written again (a newer last-modified) are no change either
     raw.writeText("raw/locations.csv", LOCATIONS);
-    Files.setLastModifiedTime(dir.resolve("raw/raw/locations.csv"), FileTime.from(Instant.now().plusSeconds(60)));
+    touchLater("raw/locations.csv");
     CliRun second = scan("s-2");
     assertThat(second.exitCode()).as(second.err()).isZero();
     assertThat(counts(second)).isEqualTo("_manifests/raw/s-1.json: 0 new, 0 changed, 0 removed, 3 unchanged");
