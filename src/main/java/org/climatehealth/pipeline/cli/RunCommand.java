@@ -72,13 +72,11 @@ public final class RunCommand extends PipelineCommand {
             manifests.newestConsumedBySuccessfulRun());
         ScanCommand.record(recorder, manifest, processed);
         if (ifChanged && !manifest.hasChanges()) {
-          String consumedBy = RawManifests.runId(manifest.baseline());
-          out().println("run: nothing new, changed or removed under " + raw.uri().resolve(RawManifests.RAW_PREFIX)
-              + " since manifest " + manifest.baseline() + ", consumed by run " + consumedBy
-              + "; skipped (--if-changed)");
+          String unchanged = "nothing new, changed or removed under " + raw.uri().resolve(RawManifests.RAW_PREFIX)
+              + " since manifest " + manifest.baseline() + ", consumed by run " + RawManifests.runId(manifest.baseline());
+          out().println("run: " + unchanged + "; skipped (--if-changed)");
           out().println("manifest: " + processed.uri().resolve(RawManifests.key(manifest.runId())));
-          recorder.detail("skipped", "--if-changed: nothing new, changed or removed since " + manifest.baseline()
-              + ", consumed by run " + consumedBy);
+          recorder.detail("skipped", "--if-changed: " + unchanged);
           return ExitCodes.SUCCESS;
         }
         ScanCommand.summarise(out(), "raw", manifest, raw, processed);
