@@ -14,6 +14,12 @@ public final class DailyLocation {
   public static final String PREFIX = FOLDER + "/";
   /** Partition column: the month of {@code date} as {@code yyyy-MM}. */
   public static final String MONTH = "month";
+  /**
+   * Parquet bytes of the table per shuffle partition for the jobs that read it (train,
+   * predict): its rows widen several times into features, so far less than the 64 MiB of CSV
+   * that process takes per partition.
+   */
+  public static final long BYTES_PER_SHUFFLE_PARTITION = 16L << 20;
 
   /** Columns before the per-disease ones, in output order. */
   public static final List<String> LEADING_COLUMNS = List.of(

@@ -35,6 +35,7 @@ import org.climatehealth.pipeline.registry.ModelMetadata;
 import org.climatehealth.pipeline.registry.ModelRegistry;
 import org.climatehealth.pipeline.report.RunRecorder;
 import org.climatehealth.pipeline.report.RunReport;
+import org.climatehealth.pipeline.spark.ShufflePartitions;
 import org.climatehealth.pipeline.storage.Storage;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -208,6 +209,8 @@ public final class PredictJob {
       throw new InvalidInputException("no daily_location table in " + processed.uri().resolve(DailyLocation.PREFIX)
           + ": run process first");
     }
+    long bytes = processed.list(DailyLocation.PREFIX).stream().mapToLong(o -> o.size()).sum();
+    ShufflePartitions.fit(spark, bytes, DailyLocation.BYTES_PER_SHUFFLE_PARTITION, "predict");
     return spark.read().parquet(processed.uri().sparkPath(DailyLocation.PREFIX));
   }
 

@@ -27,6 +27,7 @@ import org.climatehealth.pipeline.ingest.RawReader;
 import org.climatehealth.pipeline.publish.Publisher;
 import org.climatehealth.pipeline.report.RunRecorder;
 import org.climatehealth.pipeline.report.RunReport;
+import org.climatehealth.pipeline.spark.ShufflePartitions;
 import org.climatehealth.pipeline.storage.ObjectInfo;
 import org.climatehealth.pipeline.storage.Storage;
 import org.climatehealth.pipeline.transform.DailyLocationTable;
@@ -73,9 +74,7 @@ public final class ProcessJob {
   private final Map<String, Double> stageSeconds = new LinkedHashMap<>();
   private long inputBytes;
 
-  private static final String SHUFFLE_PARTITIONS = "spark.sql.shuffle.partitions";
   private static final long SHUFFLE_BYTES = 64L << 20;
-  private static final long MAX_SHUFFLE_PARTITIONS = 2000;
 
   public ProcessJob(SparkSession spark, Settings settings, Storage raw, Storage processed, String runId, Range range,
       RunRecorder recorder) {
@@ -91,7 +90,8 @@ public final class ProcessJob {
   public Result run() {
     long start = System.nanoTime();
     Map<RawDataset, List<RawHeader>> headers = discover();
-    sizeShuffles();
+    // about 64 MiB of CSV per shuffle partition
+    ShufflePartitions.fit(spark, inputBytes, SHUFFLE_BYTES, "process");
     stage("discover", start);
 
     Publisher publisher = new Publisher(processed, runId);
@@ -193,22 +193,6 @@ public final class ProcessJob {
       headers.put(dataset, found);
     }
     return headers;
-  }
-
-  /**
-   * Shuffle partitions for the input's size (about 64 MiB of CSV each, at least one per core),
-   * unless the user set {@code spark.sql.shuffle.partitions}: Spark's default of 200 makes
-   * thousands of tiny tasks and files on small inputs.
-   */
-  private void sizeShuffles() {
-    if (settings.spark().conf().containsKey(SHUFFLE_PARTITIONS)) {
-      return;
-    }
-    long bytes = inputBytes;
-    int cores = Math.max(1, spark.sparkContext().defaultParallelism());
-    long partitions = Math.max(cores, Math.min(MAX_SHUFFLE_PARTITIONS, (bytes + SHUFFLE_BYTES - 1) / SHUFFLE_BYTES));
-    spark.conf().set(SHUFFLE_PARTITIONS, Long.toString(partitions));
-    LOG.info("process: {} MiB of raw CSV, {} shuffle partitions", bytes >> 20, partitions);
   }
 
   private Dataset<Row> classify(RawDataset dataset, Map<RawDataset, List<RawHeader>> headers, Dataset<Row> knownIds) {

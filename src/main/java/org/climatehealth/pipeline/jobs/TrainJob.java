@@ -21,6 +21,7 @@ import org.climatehealth.pipeline.registry.ModelMetadata;
 import org.climatehealth.pipeline.registry.ModelRegistry;
 import org.climatehealth.pipeline.report.RunRecorder;
 import org.climatehealth.pipeline.report.RunReport;
+import org.climatehealth.pipeline.spark.ShufflePartitions;
 import org.climatehealth.pipeline.storage.Storage;
 import org.climatehealth.pipeline.storage.StorageFactory;
 import org.slf4j.Logger;
@@ -118,8 +119,9 @@ public final class TrainJob {
       throw new InvalidInputException("no daily_location table in " + processed.uri().resolve(DailyLocation.PREFIX)
           + ": run process first");
     }
-    recorder.input(new RunReport.InputFile(processed.uri().resolve(DailyLocation.PREFIX).toString(),
-        processed.list(DailyLocation.PREFIX).stream().mapToLong(o -> o.size()).sum(), null));
+    long bytes = processed.list(DailyLocation.PREFIX).stream().mapToLong(o -> o.size()).sum();
+    recorder.input(new RunReport.InputFile(processed.uri().resolve(DailyLocation.PREFIX).toString(), bytes, null));
+    ShufflePartitions.fit(spark, bytes, DailyLocation.BYTES_PER_SHUFFLE_PARTITION, "train");
     Dataset<Row> daily = spark.read().parquet(processed.uri().sparkPath(DailyLocation.PREFIX));
     return Features.asOf(daily).persist(StorageLevel.MEMORY_AND_DISK());
   }
