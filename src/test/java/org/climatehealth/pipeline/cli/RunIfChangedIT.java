@@ -14,6 +14,7 @@ import org.climatehealth.pipeline.storage.LocalStorage;
 import org.climatehealth.pipeline.storage.Storage;
 import org.climatehealth.pipeline.storage.StoreUri;
 import org.climatehealth.pipeline.testing.CliRun;
+import org.climatehealth.pipeline.testing.TestSpark;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -32,10 +33,7 @@ class RunIfChangedIT {
 
   @AfterAll
   static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
+    TestSpark.stopActive();
   }
 
   private CliRun cli(String... command) {

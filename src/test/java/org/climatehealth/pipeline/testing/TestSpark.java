@@ -36,6 +36,17 @@ public final class TestSpark {
     return session;
   }
 
+  /**
+   * Stops the session active on this thread, if any: for integration tests, which share a JVM, in
+   * {@code @AfterAll}, so that the next test class starts a session with its own settings.
+   */
+  public static void stopActive() {
+    SparkSession.getActiveSession().foreach(s -> {
+      s.stop();
+      return null;
+    });
+  }
+
   private static synchronized void stop() {
     if (session != null) {
       session.stop();
