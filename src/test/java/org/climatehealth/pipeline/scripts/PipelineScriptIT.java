@@ -3,15 +3,16 @@ package org.climatehealth.pipeline.scripts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.climatehealth.pipeline.testing.S3ProxyExtension;
 import org.climatehealth.pipeline.testing.S3ProxyServer;
+import org.climatehealth.pipeline.testing.ScriptRun;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -27,17 +28,9 @@ import software.amazon.awssdk.services.s3.model.S3Object;
 @ExtendWith(S3ProxyExtension.class)
 class PipelineScriptIT {
 
-  private static final Path HOME = Path.of(System.getProperty("pipeline.home", ".")).toAbsolutePath();
-
   private static S3ProxyServer s3;
 
   @TempDir Path workDir;
-
-  record Run(int exitCode, String out, String err) {
-    List<String> errLines() {
-      return err.lines().toList();
-    }
-  }
 
   @BeforeAll
   static void server(S3ProxyServer server) {
@@ -45,33 +38,20 @@ class PipelineScriptIT {
   }
 
   /** Runs scripts/pipeline in {@code workDir}, with the S3 test credentials in the environment only. */
-  private Run pipeline(String... args) throws IOException, InterruptedException {
+  private ScriptRun pipeline(String... args) {
     return pipeline(true, args);
   }
 
-  private Run pipeline(boolean credentials, String... args) throws IOException, InterruptedException {
+  private ScriptRun pipeline(boolean credentials, String... args) {
     List<String> command = new ArrayList<>();
-    command.add(HOME.resolve("scripts/pipeline").toString());
+    command.add(ScriptRun.HOME.resolve("scripts/pipeline").toString());
     command.addAll(List.of(args));
-    ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
-    Map<String, String> env = builder.environment();
-    // nothing of this machine's AWS set-up may leak in, and the chain must never probe the
-    // instance-metadata address (off this machine)
-    env.keySet().removeIf(k -> k.startsWith("AWS_"));
-    env.put("AWS_EC2_METADATA_DISABLED", "true");
-    env.put("AWS_SHARED_CREDENTIALS_FILE", workDir.resolve("no-credentials").toString());
-    env.put("AWS_CONFIG_FILE", workDir.resolve("no-config").toString());
+    Map<String, String> env = new HashMap<>(Map.of("PIPELINE_JAVA_OPTS", "-Xmx512m"));
     if (credentials) {
       env.put("AWS_ACCESS_KEY_ID", s3.accessKey());
       env.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
     }
-    env.put("PIPELINE_JAVA_OPTS", "-Xmx512m");
-    Path out = workDir.resolve("stdout.txt");
-    Path err = workDir.resolve("stderr.txt");
-    Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("pipeline finished").isTrue();
-    return new Run(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-        Files.readString(err, StandardCharsets.UTF_8));
+    return ScriptRun.run(workDir, env, Duration.ofSeconds(120), command);
   }
 
   private String[] s3Options(String... rest) {
@@ -95,7 +75,7 @@ class PipelineScriptIT {
     put("raw", "raw/health_data.csv", "date\n");                // 5 bytes
     put("raw", "manifest.json", "{}");                          // 2 bytes
 
-    Run run = pipeline(s3Options("storage", "stats", "--conf", "pipeline.stores.raw=s3://raw"));
+    ScriptRun run = pipeline(s3Options("storage", "stats", "--conf", "pipeline.stores.raw=s3://raw"));
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains(
@@ -114,7 +94,7 @@ class PipelineScriptIT {
       open.client().putObject(PutObjectRequest.builder().bucket("raw").key("raw/locations.csv").build(),
           RequestBody.fromString("location_id\n")); // 12 bytes
 
-      Run run = pipeline(false, "storage", "stats", "raw", "--conf", "pipeline.stores.raw=s3://raw",
+      ScriptRun run = pipeline(false, "storage", "stats", "raw", "--conf", "pipeline.stores.raw=s3://raw",
           "--conf", "pipeline.s3.endpoint=" + open.endpoint(), "--conf", "pipeline.s3.path-style-access=true");
 
       assertThat(run.exitCode()).as(run.err()).isZero();
@@ -127,7 +107,7 @@ class PipelineScriptIT {
     Files.createDirectories(workDir.resolve("data/raw-bucket/raw"));
     Files.writeString(workDir.resolve("data/raw-bucket/raw/locations.csv"), "location_id\n"); // 12 bytes
 
-    Run run = pipeline("storage", "stats", "--conf", "pipeline.stores.raw=file:data/raw-bucket",
+    ScriptRun run = pipeline("storage", "stats", "--conf", "pipeline.stores.raw=file:data/raw-bucket",
         "--conf", "pipeline.s3.endpoint=http://127.0.0.1:1");
 
     assertThat(run.exitCode()).as(run.err()).isZero();
@@ -156,13 +136,13 @@ class PipelineScriptIT {
 
     List<String> dryRun = new ArrayList<>(List.of(migrate));
     dryRun.add("--dry-run");
-    Run dry = pipeline(dryRun.toArray(String[]::new));
+    ScriptRun dry = pipeline(dryRun.toArray(String[]::new));
     assertThat(dry.exitCode()).as(dry.err()).isZero();
     assertThat(dry.out()).contains("would copy data/raw/climate_data.csv -> s3://" + raw + "/raw/climate_data.csv (17 B)");
     assertThat(s3.client().listObjectsV2(b -> b.bucket(raw)).contents()).isEmpty();
     assertThat(s3.client().listObjectsV2(b -> b.bucket(models)).contents()).isEmpty();
 
-    Run first = pipeline(migrate);
+    ScriptRun first = pipeline(migrate);
     assertThat(first.exitCode()).as(first.err()).isZero();
     assertThat(first.out()).contains("migrate: copied 2 files (6.0 MiB), skipped 0 identical (0 B), failed 0\n");
     assertThat(s3.client().getObjectAsBytes(b -> b.bucket(models).key("models/risk/model.bin")).asByteArray())
@@ -170,7 +150,7 @@ class PipelineScriptIT {
     // the large file went up in parts: its ETag is not its MD5, yet the second run knows it is identical
     assertThat(s3.client().headObject(b -> b.bucket(models).key("models/risk/model.bin")).eTag()).contains("-");
 
-    Run second = pipeline(migrate);
+    ScriptRun second = pipeline(migrate);
     assertThat(second.exitCode()).as(second.err()).isZero();
     assertThat(second.out()).contains("migrate: copied 0 files (0 B), skipped 2 identical (6.0 MiB), failed 0\n");
     // the run reports went to the processed bucket, not into the migrated tree
@@ -179,11 +159,11 @@ class PipelineScriptIT {
 
   @Test
   void usageErrorsExit2WithOneClearLineAndNoStackTrace() throws Exception {
-    Run escape = pipeline("storage", "cat", "raw:../../etc/passwd");
-    Run env = pipeline("storage", "stats", "--env", "production");
-    Run uri = pipeline("storage", "stats", "--conf", "pipeline.stores.raw=s3:/raw");
+    ScriptRun escape = pipeline("storage", "cat", "raw:../../etc/passwd");
+    ScriptRun env = pipeline("storage", "stats", "--env", "production");
+    ScriptRun uri = pipeline("storage", "stats", "--conf", "pipeline.stores.raw=s3:/raw");
 
-    for (Run run : List.of(escape, env, uri)) {
+    for (ScriptRun run : List.of(escape, env, uri)) {
       assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
       assertThat(run.errLines()).as(run.err()).hasSize(1);
       assertThat(run.err()).doesNotContain("Exception").doesNotContain("\tat ");
