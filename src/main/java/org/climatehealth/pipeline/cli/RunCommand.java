@@ -11,6 +11,7 @@ import org.climatehealth.pipeline.config.Settings;
 import org.climatehealth.pipeline.generate.Generator;
 import org.climatehealth.pipeline.generate.GeneratorOptions;
 import org.climatehealth.pipeline.generate.GeneratorResult;
+import org.climatehealth.pipeline.ingest.InvalidInputException;
 import org.climatehealth.pipeline.jobs.PredictJob;
 import org.climatehealth.pipeline.jobs.ProcessJob;
 import org.climatehealth.pipeline.jobs.TrainJob;
@@ -31,7 +32,8 @@ import picocli.CommandLine.Option;
 /** {@code run}: the main job. */
 @Command(name = "run", mixinStandardHelpOptions = true,
     description = {"The main job: process, then train when no approved model exists, then predict.",
-        "1. generate sample data (the generate command's defaults) when the raw store has no raw/ objects;",
+        "1. generate sample data (the generate command's defaults) when a raw store on local disk has no raw/",
+        "   objects (an empty raw store on S3 is an error: sample data never goes to a real bucket unasked);",
         "2. record the raw/ objects in _manifests/raw/<run_id>.json (as scan does),",
         "   compared with the last successful run's manifest; the report names it;",
         "3. process raw -> processed (all dates);",
@@ -59,6 +61,11 @@ public final class RunCommand extends PipelineCommand {
         long start = System.nanoTime();
         List<ObjectInfo> listing = RawManifests.listRaw(raw);
         if (listing.isEmpty()) {
+          if (!raw.uri().isLocal()) {
+            throw new InvalidInputException("the raw store " + raw.uri() + " has no " + RawManifests.RAW_PREFIX
+                + " objects: load raw data first (migrate, or your feeds); run writes sample data only into a raw"
+                + " store on local disk (use generate to write it elsewhere)");
+          }
           GeneratorOptions options = defaultGeneratorOptions();
           GeneratorResult generated = new Generator(options).run(raw);
           out().printf(Locale.ROOT, "generate: the raw store was empty; wrote sample data (%d locations x %d days "

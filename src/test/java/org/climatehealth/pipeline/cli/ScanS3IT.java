@@ -1,13 +1,18 @@
 package org.climatehealth.pipeline.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.util.List;
+import java.util.stream.Stream;
 import org.climatehealth.pipeline.storage.S3Clients;
 import org.climatehealth.pipeline.storage.S3Storage;
 import org.climatehealth.pipeline.storage.StoreUri;
+import org.climatehealth.pipeline.testing.CliRun;
 import org.climatehealth.pipeline.testing.S3ProxyExtension;
 import org.climatehealth.pipeline.testing.S3ProxyServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -41,6 +46,20 @@ class ScanS3IT extends ScanCommandTest {
   /** S3 has no way to set a last-modified time: rewriting the same bytes (done by the test) is the touch. */
   @Override
   void touchLater(String key) {}
+
+  @Test
+  void runOnAnEmptyRawStoreOnS3WritesNoSampleDataAndExits2() {
+    raw.deletePrefix("raw/");
+    CliRun run = CliRun.of(Stream.concat(Stream.of("run", "--run-id", "empty-1"), storeOptions.stream())
+        .toArray(String[]::new));
+
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.errLines().get(0)).isEqualTo("error: the raw store " + raw.uri() + " has no raw/ objects: load raw"
+        + " data first (migrate, or your feeds); run writes sample data only into a raw store on local disk (use"
+        + " generate to write it elsewhere)");
+    assertThat(raw.list("")).isEmpty();
+    assertThat(processed.list("")).isEmpty();
+  }
 
   @AfterEach
   void closeClients() {
