@@ -7,7 +7,8 @@ set -euo pipefail
 # no dirname: the checks below must work with nothing but bash on PATH
 script_dir="${BASH_SOURCE[0]%/*}"
 [[ "$script_dir" == "${BASH_SOURCE[0]}" ]] && script_dir=.
-root="$(cd "$script_dir/.." && pwd)"
+# shellcheck source=lib/common.sh
+source "$script_dir/lib/common.sh"
 main_class_renderer=org.climatehealth.pipeline.deploy.GlueJobs
 
 usage() {
@@ -63,7 +64,6 @@ processed="$(from_bucket_variable "${PROCESSED_BUCKET:-}")"
 models="$(from_bucket_variable "${MODELS_BUCKET:-}")"
 region="${AWS_REGION:-${AWS_DEFAULT_REGION:-}}"
 job_prefix="${GLUE_JOB_PREFIX:-climate-health-}"
-build_dir="${PIPELINE_BUILD_DIR:-$root/target}"
 out_dir=""
 dry_run=false
 build=true
@@ -107,11 +107,9 @@ if ((${#missing[@]} > 0)); then
   fail_usage "missing ${list// --/, --}"
 fi
 artifacts="${artifacts%/}"
-[[ "$build_dir" == /* ]] || build_dir="$PWD/$build_dir"
+use_build_dir "$build_dir"
 out_dir="${out_dir:-$build_dir/glue-deploy}"
 [[ "$out_dir" == /* ]] || out_dir="$PWD/$out_dir"
-jar="$build_dir/climate-health-pipeline.jar"
-classpath_file="$build_dir/runtime-classpath.txt"
 
 # The AWS CLI and credentials are checked first: a deploy that cannot call AWS stops before building.
 if [[ "$dry_run" == false ]]; then
@@ -127,16 +125,7 @@ if [[ "$dry_run" == false ]]; then
 fi
 
 if [[ "$build" == true ]]; then
-  echo "deploy-glue: building (mvn -B -DskipTests package)..." >&2
-  build_log="$(mktemp "${TMPDIR:-/tmp}/deploy-glue-build.XXXXXX")"
-  if ! mvn -B -Dstyle.color=never -f "$root/pom.xml" "-Dbuild.dir=$build_dir" -DskipTests package \
-      >"$build_log" 2>&1; then
-    echo "error: the build failed (mvn -B -DskipTests package); its output follows" >&2
-    cat "$build_log" >&2
-    rm -f "$build_log"
-    exit 1
-  fi
-  rm -f "$build_log"
+  build_jar deploy-glue
 elif [[ ! -f "$jar" || ! -f "$classpath_file" ]]; then
   fail_usage "--no-build, but there is no built jar in $build_dir (climate-health-pipeline.jar and runtime-classpath.txt): build it or leave out --no-build"
 fi

@@ -24,6 +24,7 @@ import org.climatehealth.pipeline.storage.StoreUri;
 import org.climatehealth.pipeline.testing.CliRun;
 import org.climatehealth.pipeline.testing.S3ProxyExtension;
 import org.climatehealth.pipeline.testing.S3ProxyServer;
+import org.climatehealth.pipeline.testing.TestSpark;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,16 +50,7 @@ class GlueProcessS3IT {
 
   @AfterAll
   static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
-    SparkSession.getDefaultSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
+    TestSpark.stopActive();
   }
 
   /** Glue's own arguments for a run of the job, as Glue 6.0 passes them; the job ignores them. */

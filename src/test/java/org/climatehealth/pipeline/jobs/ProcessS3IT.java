@@ -19,6 +19,7 @@ import org.climatehealth.pipeline.storage.StoreUri;
 import org.climatehealth.pipeline.testing.CliRun;
 import org.climatehealth.pipeline.testing.S3ProxyExtension;
 import org.climatehealth.pipeline.testing.S3ProxyServer;
+import org.climatehealth.pipeline.testing.TestSpark;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -29,10 +30,7 @@ class ProcessS3IT {
 
   @AfterAll
   static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
+    TestSpark.stopActive();
   }
 
   @Test

@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.util.stream.Stream;
 import org.climatehealth.pipeline.testing.CliRun;
 import org.climatehealth.pipeline.testing.TestSpark;
-import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,10 +23,7 @@ class RunIT {
   /** Integration tests share a JVM: the next one (on S3) must start its own session with its settings. */
   @AfterAll
   static void stopSpark() {
-    SparkSession.getActiveSession().foreach(s -> {
-      s.stop();
-      return null;
-    });
+    TestSpark.stopActive();
   }
 
   @Test

@@ -6,17 +6,18 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.climatehealth.pipeline.testing.ScriptRun;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DeployGlueScriptIT {
 
-  private static final Path HOME = Path.of(System.getProperty("pipeline.home", ".")).toAbsolutePath();
+  private static final Path HOME = ScriptRun.HOME;
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String ARTIFACTS = "s3://deploy-bucket/climate-health/v1";
 
@@ -67,16 +68,6 @@ class DeployGlueScriptIT {
   private Path log;
   private Path out;
 
-  record Run(int exitCode, String out, String err) {
-    List<String> outLines() {
-      return out.lines().toList();
-    }
-
-    List<String> errLines() {
-      return err.lines().toList();
-    }
-  }
-
   @BeforeAll
   static void theBuild() throws Exception {
     Path testClasses = Path.of(DeployGlueScriptIT.class.getProtectionDomain().getCodeSource().getLocation().toURI());
@@ -110,21 +101,13 @@ class DeployGlueScriptIT {
   }
 
   /** Runs the script with the build of this test run and {@code path} as PATH; {@code env} adds variables. */
-  private Run deploy(String path, Map<String, String> env, List<String> args) throws Exception {
+  private ScriptRun deploy(String path, Map<String, String> env, List<String> args) {
     List<String> command = new ArrayList<>(List.of("/bin/bash", HOME.resolve("scripts/deploy-glue.sh").toString(),
         "--no-build", "--build-dir", buildDir.toString(), "--out", out.toString()));
     command.addAll(args);
-    ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile());
-    builder.environment().keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("GLUE_") || k.endsWith("_BUCKET"));
-    builder.environment().put("PATH", path);
-    builder.environment().put("FAKE_AWS_LOG", log.toString());
-    builder.environment().putAll(env);
-    Path stdout = dir.resolve("stdout.txt");
-    Path stderr = dir.resolve("stderr.txt");
-    Process process = builder.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
-    assertThat(process.waitFor(120, TimeUnit.SECONDS)).as("deploy-glue.sh finished").isTrue();
-    return new Run(process.exitValue(), Files.readString(stdout, StandardCharsets.UTF_8),
-        Files.readString(stderr, StandardCharsets.UTF_8));
+    Map<String, String> all = new HashMap<>(Map.of("PATH", path, "FAKE_AWS_LOG", log.toString()));
+    all.putAll(env);
+    return ScriptRun.run(dir, all, Duration.ofSeconds(120), command);
   }
 
   private String pathWithFakeAws() {
@@ -161,7 +144,7 @@ class DeployGlueScriptIT {
 
   @Test
   void aDryRunPrintsEveryUploadAndBothCallsForEveryJobAndCallsNothing() throws Exception {
-    Run run = deploy(pathWithFakeAws(), Map.of(), concat(values(), "--dry-run"));
+    ScriptRun run = deploy(pathWithFakeAws(), Map.of(), concat(values(), "--dry-run"));
 
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(calls()).as("nothing called").isEmpty();
@@ -194,7 +177,7 @@ class DeployGlueScriptIT {
   @Test
   void withoutTheAwsCliItStopsWithOneClearLineBeforeDoingAnything() throws Exception {
     String path = pathWithoutAws();
-    Run run = deploy(path, Map.of(), values());
+    ScriptRun run = deploy(path, Map.of(), values());
 
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.errLines()).containsExactly("error: the AWS CLI ('aws') is not on PATH: install it "
@@ -203,14 +186,14 @@ class DeployGlueScriptIT {
     assertThat(out).doesNotExist();
 
     // the dry run needs no AWS CLI
-    Run dry = deploy(path, Map.of(), concat(values(), "--dry-run"));
+    ScriptRun dry = deploy(path, Map.of(), concat(values(), "--dry-run"));
     assertThat(dry.exitCode()).as(dry.err()).isZero();
     assertThat(dry.outLines()).filteredOn(l -> l.startsWith("aws glue create-job")).hasSize(jobs.size());
   }
 
   @Test
   void withoutCredentialsItStopsWithOneClearLineAndWhatAwsSaid() throws Exception {
-    Run run = deploy(pathWithFakeAws(), Map.of("FAKE_AWS_NO_CREDENTIALS", "1"), values());
+    ScriptRun run = deploy(pathWithFakeAws(), Map.of("FAKE_AWS_NO_CREDENTIALS", "1"), values());
 
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.errLines()).containsExactly(
@@ -223,7 +206,7 @@ class DeployGlueScriptIT {
 
   @Test
   void aDeployUploadsThenCreatesTheMissingJobsAndUpdatesTheOthers() throws Exception {
-    Run run = deploy(pathWithFakeAws(), Map.of("FAKE_AWS_EXISTING", "climate-health-run climate-health-train"),
+    ScriptRun run = deploy(pathWithFakeAws(), Map.of("FAKE_AWS_EXISTING", "climate-health-run climate-health-train"),
         values());
 
     assertThat(run.exitCode()).as(run.err()).isZero();
@@ -247,7 +230,7 @@ class DeployGlueScriptIT {
 
   @Test
   void whenItCannotTellWhetherAJobExistsItStops() throws Exception {
-    Run run = deploy(pathWithFakeAws(), Map.of("FAKE_AWS_DENIED", "1"), values());
+    ScriptRun run = deploy(pathWithFakeAws(), Map.of("FAKE_AWS_DENIED", "1"), values());
 
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.errLines()).containsExactly("error: cannot tell whether job climate-health-" + jobs.get(0)
@@ -258,13 +241,13 @@ class DeployGlueScriptIT {
 
   @Test
   void badOrMissingValuesAreUsageErrors() throws Exception {
-    Run missing = deploy(pathWithFakeAws(), Map.of(), List.of("--dry-run", "--artifacts", ARTIFACTS));
+    ScriptRun missing = deploy(pathWithFakeAws(), Map.of(), List.of("--dry-run", "--artifacts", ARTIFACTS));
     assertThat(missing.exitCode()).isEqualTo(2);
     assertThat(missing.errLines().get(0)).isEqualTo("error: missing --role-arn (or GLUE_ROLE_ARN), --raw (or RAW_BUCKET), "
         + "--processed (or PROCESSED_BUCKET), --models (or MODELS_BUCKET), --region (or AWS_REGION)");
 
     // the variables conf/aws.conf reads serve as well
-    Run fromEnvironment = deploy(pathWithFakeAws(), Map.of("GLUE_ARTIFACTS", ARTIFACTS, "GLUE_ROLE_ARN",
+    ScriptRun fromEnvironment = deploy(pathWithFakeAws(), Map.of("GLUE_ARTIFACTS", ARTIFACTS, "GLUE_ROLE_ARN",
         "arn:aws:iam::123456789012:role/r", "RAW_BUCKET", "climate-raw", "PROCESSED_BUCKET", "climate-lake/processed",
         "MODELS_BUCKET", "s3://climate-lake/models", "AWS_REGION", "eu-west-2"), List.of("--dry-run"));
     assertThat(fromEnvironment.exitCode()).as(fromEnvironment.err()).isZero();
@@ -273,15 +256,15 @@ class DeployGlueScriptIT {
 
     List<String> badRegion = new ArrayList<>(values());
     badRegion.set(badRegion.indexOf("eu-west-2"), "Europe");
-    Run region = deploy(pathWithFakeAws(), Map.of(), concat(badRegion, "--dry-run"));
+    ScriptRun region = deploy(pathWithFakeAws(), Map.of(), concat(badRegion, "--dry-run"));
     assertThat(region.exitCode()).isEqualTo(2);
     assertThat(region.errLines()).containsExactly("error: bad REGION 'Europe': expected a region name such as eu-west-2");
 
-    Run typo = deploy(pathWithFakeAws(), Map.of(), List.of("--dry-run", "--artefacts", ARTIFACTS));
+    ScriptRun typo = deploy(pathWithFakeAws(), Map.of(), List.of("--dry-run", "--artefacts", ARTIFACTS));
     assertThat(typo.exitCode()).isEqualTo(2);
     assertThat(typo.errLines().get(0)).isEqualTo("error: unknown argument '--artefacts'");
 
-    Run help = deploy(pathWithFakeAws(), Map.of(), List.of("--help"));
+    ScriptRun help = deploy(pathWithFakeAws(), Map.of(), List.of("--help"));
     assertThat(help.exitCode()).isZero();
     assertThat(help.out()).startsWith("Usage: scripts/deploy-glue.sh [options]").contains("--dry-run", "--no-build");
     assertThat(calls()).isEmpty();

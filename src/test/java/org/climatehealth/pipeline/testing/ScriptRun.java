@@ -14,8 +14,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One run of a project script ({@code scripts/...}) as a child process, with what it printed.
- * Nothing of this machine's AWS set-up leaks in, and the AWS credential chain never probes the
- * instance-metadata address; {@code env} adds or replaces variables.
+ * Nothing of this machine's AWS set-up leaks in (no {@code AWS_*}, {@code GLUE_*} or
+ * {@code *_BUCKET} variables, no credentials or config file), and the AWS credential chain never
+ * probes the instance-metadata address; {@code env} adds or replaces variables.
  */
 public record ScriptRun(int exitCode, String out, String err) {
 
@@ -25,7 +26,7 @@ public record ScriptRun(int exitCode, String out, String err) {
   public static ScriptRun run(Path workDir, Map<String, String> env, Duration timeout, List<String> command) {
     ProcessBuilder builder = new ProcessBuilder(command).directory(workDir.toFile());
     Map<String, String> environment = builder.environment();
-    environment.keySet().removeIf(k -> k.startsWith("AWS_"));
+    environment.keySet().removeIf(k -> k.startsWith("AWS_") || k.startsWith("GLUE_") || k.endsWith("_BUCKET"));
     environment.put("AWS_EC2_METADATA_DISABLED", "true");
     environment.put("AWS_SHARED_CREDENTIALS_FILE", workDir.resolve("no-credentials").toString());
     environment.put("AWS_CONFIG_FILE", workDir.resolve("no-config").toString());
@@ -48,6 +49,10 @@ public record ScriptRun(int exitCode, String out, String err) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  public List<String> outLines() {
+    return out.lines().toList();
   }
 
   public List<String> errLines() {

@@ -37,14 +37,21 @@ public final class TestSpark {
   }
 
   /**
-   * Stops the session active on this thread, if any: for integration tests, which share a JVM, in
-   * {@code @AfterAll}, so that the next test class starts a session with its own settings.
+   * Stops the active and the default session, if any, and forgets them: for integration tests,
+   * which share a JVM, in {@code @AfterAll} (or {@code @BeforeAll}), so that the next test class
+   * starts a session with its own settings (a session keeps the committer it started with).
    */
   public static void stopActive() {
     SparkSession.getActiveSession().foreach(s -> {
       s.stop();
       return null;
     });
+    SparkSession.getDefaultSession().foreach(s -> {
+      s.stop();
+      return null;
+    });
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
   }
 
   private static synchronized void stop() {
