@@ -182,6 +182,19 @@ class SparkSubmitIT {
     assertThat(workDir.resolve("processed/processed/daily_location/month=2024-02")).isDirectory();
   }
 
+  @Test
+  void withoutASparkInstallationItSaysWhatToSetAndExits2() {
+    List<String> line = List.of(ScriptRun.HOME.resolve("scripts/spark-submit.sh").toString(), "--master", "local[2]",
+        "--", "process");
+    ScriptRun missing = ScriptRun.run(workDir, Map.of("SPARK_HOME", workDir.resolve("no-spark").toString()),
+        Duration.ofSeconds(30), line);
+
+    assertThat(missing.exitCode()).isEqualTo(2);
+    assertThat(missing.errLines()).containsExactly("error: SPARK_HOME=" + workDir.resolve("no-spark")
+        + " has no bin/spark-submit; set SPARK_HOME to a Spark 4.1 installation");
+    assertThat(missing.out()).isEmpty();
+  }
+
   private JsonNode report(String bucket, String key) throws IOException {
     return JSON.readTree(s3.client().getObjectAsBytes(b -> b.bucket(bucket).key(key)).asByteArray());
   }
