@@ -1,0 +1,626 @@
+package org.climatehealth.bench;
+
+import static org.climatehealth.bench.Sql.exec;
+import static org.climatehealth.bench.Sql.id;
+import static org.climatehealth.bench.Sql.str;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.climatehealth.pipeline.dataset.ColumnType;
+import org.climatehealth.pipeline.dataset.DailyLocation;
+import org.climatehealth.pipeline.dataset.RawDataset;
+import org.climatehealth.pipeline.dataset.ReasonCode;
+import org.climatehealth.pipeline.ingest.RawHeader;
+import org.climatehealth.pipeline.validate.Values;
+
+/**
+ * {@code process} written in DuckDB SQL: the same cleaning, validation and join as the Spark job,
+ * from the same raw CSVs, to the same layout (CONTRACT §4-6), as a peer for the benchmark and a
+ * cross-check of the Spark logic.
+ *
+ * <p>Every file is read by DuckDB's CSV reader as strings, with one column more than its header so
+ * that too many fields show (strict mode off keeps the row), and missing fields as NULL (null
+ * padding, with a null string that never occurs, so an empty field stays an empty string).
+ * Everything after that is SQL: missing-value spellings, id and category normalisation, the four
+ * date formats, numbers, the reason codes in contract order, unknown locations, exact duplicates
+ * against conflicting ones, and {@code daily_location} (calendar-day windows, the disease pivot, and
+ * hospital capacity as of each date with an ASOF join per hospital).
+ *
+ * <p>Writes {@code processed/<dataset>/} and {@code processed/daily_location/} (Parquet, by
+ * {@code month=YYYY-MM}), {@code quarantine/<dataset>/run_id=bench/} (JSON Lines) and
+ * {@code _runs/process/bench.json} with the row accounting, under {@code --out}.
+ *
+ * <pre>DuckDbProcess --raw DIR --out DIR --diseases a,b,c [--threads N] [--memory-limit 8GB]</pre>
+ */
+public final class DuckDbProcess {
+  /** The run id of the benchmark's outputs. */
+  static final String RUN_ID = "bench";
+
+  /** DuckDB's null string: text no field holds, so only padded (absent) fields are NULL. */
+  private static final String NULL_MARKER = "\\x01bench-absent\\x01";
+  /** A decimal number as the contract means it: sign, digits, optional fraction and exponent. */
+  private static final String NUMBER = "[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?";
+  private static final double MAX_COUNT = 1e15;
+
+  private static final String FIELDS_MISSING = "_fields_missing";
+  private static final String FIELDS_EXTRA = "_fields_extra";
+  private static final String SOURCE_FILE = "_source_file";
+  private static final String REASON = "_reason";
+  private static final String DETAIL = "_detail";
+  private static final String STATUS = "_status";
+  private static final String KNOWN = "_known";
+
+  private final Path rawRoot;
+  private final Path out;
+  private final List<String> diseases;
+  private final int threads;
+  private final String memoryLimit;
+  private final ChildTimings timings = new ChildTimings();
+
+  DuckDbProcess(Path rawRoot, Path out, List<String> diseases, int threads, String memoryLimit) {
+    this.rawRoot = rawRoot;
+    this.out = out;
+    this.diseases = List.copyOf(diseases);
+    this.threads = threads;
+    this.memoryLimit = memoryLimit;
+  }
+
+  public static void main(String[] args) {
+    Map<String, String> options = Args.parse(args, Set.of("--raw", "--out", "--diseases", "--threads", "--memory-limit"));
+    try {
+      DuckDbProcess process = new DuckDbProcess(Path.of(Args.required(options, "--raw")),
+          Path.of(Args.required(options, "--out")),
+          Arrays.asList(Args.required(options, "--diseases").split(",")),
+          Integer.parseInt(options.getOrDefault("--threads", Integer.toString(Runtime.getRuntime().availableProcessors()))),
+          options.get("--memory-limit"));
+      process.run();
+    } catch (BadInputException e) {
+      System.err.println("error: " + e.getMessage());
+      System.exit(2);
+    }
+  }
+
+  /** Raw input that breaks the contract (exit 2). */
+  static final class BadInputException extends RuntimeException {
+    BadInputException(String message) {
+      super(message);
+    }
+  }
+
+  /** One file's header: the line as in the file, its fields, their normalised names. */
+  record Header(Path file, String line, List<String> fields, List<String> names) {
+    int position(String name) {
+      return names.indexOf(name);
+    }
+  }
+
+  /** What happened to one dataset's rows. */
+  record Accounting(long rowsRead, long rowsValid, long rowsQuarantined, long duplicatesCollapsed,
+      Map<String, Long> reasons) {}
+
+  void run() {
+    long started = System.nanoTime();
+    Map<RawDataset, List<Header>> headers = discover();
+    try (Connection db = Sql.duckdb()) {
+      exec(db, "SET threads = " + threads);
+      if (memoryLimit != null) {
+        exec(db, "SET memory_limit = " + str(memoryLimit));
+      }
+      exec(db, "SET temp_directory = " + str(out.resolve("_duckdb_tmp").toString()));
+      exec(db, "SET preserve_insertion_order = false");
+      timings.ready().fact("duckdb_version", Sql.single(db, "SELECT version()", String::valueOf)).fact("threads", threads);
+
+      Map<String, Accounting> accounting = new LinkedHashMap<>();
+      for (RawDataset dataset : List.of(RawDataset.LOCATIONS, RawDataset.CLIMATE, RawDataset.HEALTH,
+          RawDataset.HOSPITAL)) {
+        long t = System.nanoTime();
+        List<String> rawColumns = check(db, dataset, headers.get(dataset));
+        resolveDuplicates(db, dataset);
+        accounting.put(dataset.tableName(), account(db, dataset));
+        exec(db, "CREATE TABLE " + clean(dataset) + " AS SELECT "
+            + dataset.columnNames().stream().map(c -> id(typed(c)) + " AS " + id(c)).collect(Collectors.joining(", "))
+            + " FROM " + resolved(dataset) + " WHERE " + STATUS + " = 'valid'");
+        timings.stage("read_validate_" + dataset.tableName(), t);
+
+        t = System.nanoTime();
+        writeTable(db, dataset);
+        if (accounting.get(dataset.tableName()).rowsQuarantined() > 0) {
+          writeQuarantine(db, dataset, rawColumns);
+        }
+        exec(db, "DROP VIEW " + resolved(dataset));
+        exec(db, "DROP TABLE " + duplicates(dataset));
+        exec(db, "DROP TABLE " + checked(dataset));
+        timings.stage("write_" + dataset.tableName(), t);
+      }
+
+      long t = System.nanoTime();
+      Path daily = out.resolve(DailyLocation.FOLDER);
+      long dailyRows = exec(db, "COPY (" + dailyLocation() + ") TO " + str(daily.toString())
+          + " (FORMAT parquet, PARTITION_BY (" + DailyLocation.MONTH + "), OVERWRITE_OR_IGNORE true)");
+      timings.stage("daily_location", t);
+      timings.fact("daily_location_rows", dailyRows);
+
+      writeReport(accounting, dailyRows, (System.nanoTime() - started) / 1e9);
+      System.out.printf(Locale.ROOT, "duckdb process: %s; daily_location %,d rows; %.1f s%n",
+          accounting.entrySet().stream().map(e -> e.getKey() + " " + e.getValue().rowsRead() + " read/"
+              + e.getValue().rowsValid() + " valid").collect(Collectors.joining(", ")), dailyRows,
+          (System.nanoTime() - started) / 1e9);
+    } catch (SQLException e) {
+      throw new IllegalStateException("DuckDB: " + e.getMessage(), e);
+    } finally {
+      timings.write();
+    }
+  }
+
+  // ---- discovery and headers ---------------------------------------------------------------
+
+  /** The raw files of each dataset ({@code raw/<prefix>*.csv}) with their checked headers. */
+  private Map<RawDataset, List<Header>> discover() {
+    List<Path> files;
+    try (Stream<Path> listing = Files.list(rawRoot.resolve("raw"))) {
+      files = listing.filter(Files::isRegularFile).sorted().toList();
+    } catch (IOException e) {
+      throw new BadInputException("cannot list " + rawRoot.resolve("raw") + ": " + e.getMessage());
+    }
+    Map<RawDataset, List<Header>> headers = new EnumMap<>(RawDataset.class);
+    for (RawDataset dataset : RawDataset.values()) {
+      List<Header> found = new ArrayList<>();
+      for (Path file : files) {
+        if (dataset.matches("raw/" + file.getFileName())) {
+          found.add(header(file, dataset));
+        }
+      }
+      if (found.isEmpty()) {
+        throw new BadInputException("no " + dataset.tableName() + " data: no " + dataset.filePrefix() + "*.csv in "
+            + rawRoot);
+      }
+      headers.put(dataset, found);
+    }
+    return headers;
+  }
+
+  /** Reads and checks a header: names normalised (CONTRACT §5), required columns present, none twice. */
+  static Header header(Path file, RawDataset dataset) {
+    String line = firstLine(file);
+    String withoutBom = line.startsWith("\uFEFF") ? line.substring(1) : line;
+    List<String> fields = RawHeader.splitCsvLine(withoutBom);
+    List<String> names = fields.stream().map(RawHeader::normalise).toList();
+    Set<String> seen = new LinkedHashSet<>();
+    for (String name : names) {
+      if (!name.isEmpty() && !seen.add(name)) {
+        throw new BadInputException(file + ": column '" + name + "' appears twice in the header");
+      }
+    }
+    for (String required : dataset.requiredColumns()) {
+      if (!seen.contains(required)) {
+        throw new BadInputException(file + ": required column '" + required + "' is missing from the header (found: "
+            + String.join(", ", names) + ")");
+      }
+    }
+    return new Header(file, line, fields, names);
+  }
+
+  private static String firstLine(Path file) {
+    try (InputStream in = Files.newInputStream(file)) {
+      ByteArrayOutputStream line = new ByteArrayOutputStream();
+      int b;
+      while ((b = in.read()) >= 0 && b != '\n' && b != '\r') {
+        line.write(b);
+        if (line.size() > 1 << 20) {
+          throw new BadInputException(file + ": the header line is longer than 1 MiB");
+        }
+      }
+      String text = line.toString(StandardCharsets.UTF_8);
+      if (text.replace("\uFEFF", "").isBlank()) {
+        throw new BadInputException(file + ": the file is empty or has no header row");
+      }
+      return text;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read the header of " + file, e);
+    }
+  }
+
+  // ---- reading and row checks ---------------------------------------------------------------
+
+  /**
+   * Reads the dataset's files (one {@code read_csv} per distinct header) and creates its checked
+   * table: the raw strings, the parsed values ({@code _v_<column>}) and the first reason that
+   * applies with its detail. Returns the raw columns in quarantine order.
+   */
+  private List<String> check(Connection db, RawDataset dataset, List<Header> headers) {
+    Map<String, List<Header>> byLine = new LinkedHashMap<>();
+    headers.forEach(h -> byLine.computeIfAbsent(h.line(), k -> new ArrayList<>()).add(h));
+    List<String> reads = new ArrayList<>();
+    Set<String> rawColumns = new LinkedHashSet<>(dataset.columnNames());
+    for (List<Header> group : byLine.values()) {
+      reads.add(readGroup(dataset, group));
+      group.get(0).names().stream().filter(n -> !n.isEmpty()).forEach(rawColumns::add);
+    }
+    String raw = String.join(" UNION ALL BY NAME ", reads);
+
+    List<String> present = new ArrayList<>();
+    List<String> numbers = new ArrayList<>();
+    List<String> values = new ArrayList<>();
+    for (RawDataset.Column column : dataset.columns()) {
+      String name = column.name();
+      present.add("CASE WHEN lower(trim(" + id(name) + ")) IN (" + Values.MISSING.stream().map(Sql::str)
+          .collect(Collectors.joining(", ")) + ") THEN NULL ELSE trim(" + id(name) + ") END AS " + id(present(name)));
+      if (column.type() == ColumnType.DECIMAL || column.type() == ColumnType.COUNT) {
+        numbers.add("CASE WHEN regexp_full_match(" + id(present(name)) + ", " + str(NUMBER) + ") THEN TRY_CAST("
+            + id(present(name)) + " AS DOUBLE) END AS " + id(number(name)));
+      }
+      values.add(parse(column) + " AS " + id(typed(name)));
+    }
+    boolean located = dataset != RawDataset.LOCATIONS;
+    String from = "(SELECT *, " + String.join(", ", values) + " FROM (SELECT *, " + String.join(", ", numbers)
+        + " FROM (SELECT *, " + String.join(", ", present) + " FROM (" + raw + "))))";
+    if (located) {
+      from = from + " LEFT JOIN (SELECT location_id AS " + KNOWN + " FROM " + clean(RawDataset.LOCATIONS) + ") ON "
+          + id(typed("location_id")) + " = " + KNOWN;
+    }
+    List<String> internal = new ArrayList<>();
+    dataset.columnNames().forEach(c -> internal.add(id(present(c))));
+    dataset.columns().stream().filter(c -> c.type() == ColumnType.DECIMAL || c.type() == ColumnType.COUNT)
+        .forEach(c -> internal.add(id(number(c.name()))));
+    if (located) {
+      internal.add(KNOWN);
+    }
+    List<Rule> rules = rules(dataset, headers.get(0).names().size(), located);
+    String reason = "CASE " + rules.stream().map(r -> "WHEN " + r.violated() + " THEN " + str(r.reason().name()))
+        .collect(Collectors.joining(" ")) + " END";
+    String detail = "CASE " + rules.stream().map(r -> "WHEN " + r.violated() + " THEN " + r.detail())
+        .collect(Collectors.joining(" ")) + " END";
+    exec(db, "CREATE TABLE " + checked(dataset) + " AS SELECT * EXCLUDE (" + String.join(", ", internal) + "), "
+        + reason + " AS " + REASON + ", " + detail + " AS " + DETAIL + " FROM " + from);
+    return List.copyOf(rawColumns);
+  }
+
+  /**
+   * One {@code read_csv} over the files that share a header line: the contract columns by their
+   * position in that header (NULL when the header lacks one), the other named columns as they are,
+   * whether the row has fewer or more fields than the header, and its file. Blank lines are not
+   * rows (DuckDB skips empty ones; a line of spaces is one unquoted field of spaces, while a
+   * quoted empty field {@code ""} is a row of one field), nor is a repeat of the header line.
+   */
+  private static String readGroup(RawDataset dataset, List<Header> group) {
+    Header first = group.get(0);
+    int n = first.names().size();
+    List<String> declared = new ArrayList<>();
+    for (int i = 0; i <= n; i++) {
+      declared.add(str("c" + i) + ": 'VARCHAR'");
+    }
+    List<String> select = new ArrayList<>();
+    for (String name : dataset.columnNames()) {
+      int position = first.position(name);
+      select.add((position < 0 ? "NULL::VARCHAR" : "c" + position) + " AS " + id(name));
+    }
+    for (int i = 0; i < n; i++) {
+      String name = first.names().get(i);
+      if (!name.isEmpty() && !dataset.columnNames().contains(name) && first.position(name) == i) {
+        select.add("c" + i + " AS " + id(name));
+      }
+    }
+    select.add("c" + (n - 1) + " IS NULL AS " + FIELDS_MISSING);
+    select.add("c" + n + " IS NOT NULL AS " + FIELDS_EXTRA);
+    select.add("'file:' || filename AS " + SOURCE_FILE);
+    List<String> headerRepeat = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      headerRepeat.add("c" + i + " IS NOT DISTINCT FROM " + str(first.fields().get(i)));
+    }
+    headerRepeat.add("c" + n + " IS NULL");
+    String files = Sql.strList(group.stream().map(h -> h.file().toString()).toList());
+    return "SELECT " + String.join(", ", select) + " FROM read_csv(" + files + ", columns = {" + String.join(", ", declared)
+        + "}, delim = ',', quote = '\"', escape = '\"', header = false, skip = 1, auto_detect = false,"
+        + " null_padding = true, strict_mode = false, nullstr = " + str(NULL_MARKER) + ", filename = true)"
+        + " WHERE NOT (c1 IS NULL AND length(c0) > 0 AND trim(c0) = '') AND NOT (" + String.join(" AND ", headerRepeat)
+        + ")";
+  }
+
+  /** The parsed value of a column from its present string ({@code _p_}) or number ({@code _n_}). */
+  private static String parse(RawDataset.Column column) {
+    String p = id(present(column.name()));
+    String d = id(number(column.name()));
+    return switch (column.type()) {
+      case ID -> "upper(" + p + ")";
+      case TEXT -> p;
+      case CATEGORY -> "lower(" + p + ")";
+      case DATE -> date(p);
+      case DECIMAL -> "CASE WHEN isfinite(" + d + ") THEN " + d + " END";
+      case COUNT -> "CASE WHEN isfinite(" + d + ") AND " + d + " = floor(" + d + ") AND abs(" + d + ") < " + MAX_COUNT
+          + " THEN CAST(" + d + " AS BIGINT) END";
+    };
+  }
+
+  /** A date in one of the contract's formats: each format's exact shape, then a real calendar date. */
+  private static String date(String p) {
+    StringBuilder sql = new StringBuilder("CAST(CASE");
+    for (String format : Values.DATE_FORMATS) {
+      String shape = format.replace("yyyy", "[0-9]{4}").replace("MM", "[0-9]{2}").replace("dd", "[0-9]{2}");
+      String strptime = format.replace("yyyy", "%Y").replace("MM", "%m").replace("dd", "%d");
+      if (!shape.matches("[\\[\\]0-9{}/-]+")) {
+        throw new IllegalStateException("date format " + format + " has a field this reader does not know");
+      }
+      sql.append(" WHEN regexp_full_match(").append(p).append(", ").append(str(shape)).append(") THEN try_strptime(")
+          .append(p).append(", ").append(str(strptime)).append(")");
+    }
+    return sql.append(" END AS DATE)").toString();
+  }
+
+  /** A row check: when {@code violated} (SQL) holds, the row gets {@code reason} with {@code detail} (SQL). */
+  record Rule(ReasonCode reason, String violated, String detail) {}
+
+  /** Every row check of the dataset, in contract order (the first that applies is the reason). */
+  private static List<Rule> rules(RawDataset dataset, int headerFields, boolean located) {
+    List<Rule> rules = new ArrayList<>();
+    rules.add(new Rule(ReasonCode.MALFORMED_ROW, FIELDS_MISSING, str("fewer fields than the " + headerFields
+        + " of the header")));
+    rules.add(new Rule(ReasonCode.MALFORMED_ROW, FIELDS_EXTRA, str("more fields than the " + headerFields
+        + " of the header")));
+    for (RawDataset.Column column : dataset.columns()) {
+      if (column.required()) {
+        rules.add(new Rule(ReasonCode.MISSING_REQUIRED, id(present(column.name())) + " IS NULL",
+            str(column.name() + " is missing")));
+      }
+    }
+    for (ReasonCode reason : List.of(ReasonCode.BAD_DATE, ReasonCode.BAD_NUMBER)) {
+      for (RawDataset.Column column : dataset.columns()) {
+        boolean date = column.type() == ColumnType.DATE;
+        boolean number = column.type() == ColumnType.DECIMAL || column.type() == ColumnType.COUNT;
+        if ((reason == ReasonCode.BAD_DATE && date) || (reason == ReasonCode.BAD_NUMBER && number)) {
+          String expected = date ? " is not a date (yyyy-MM-dd, dd/MM/yyyy, yyyy/MM/dd or dd-MM-yyyy)"
+              : column.type() == ColumnType.COUNT ? " is not a whole number" : " is not a number";
+          rules.add(new Rule(reason, id(present(column.name())) + " IS NOT NULL AND " + id(typed(column.name()))
+              + " IS NULL", str(column.name() + " '") + " || " + id(column.name()) + " || " + str("'" + expected)));
+        }
+      }
+    }
+    switch (dataset) {
+      case LOCATIONS -> {
+        outside(rules, "latitude", -90, 90);
+        outside(rules, "longitude", -180, 180);
+        rules.add(new Rule(ReasonCode.OUT_OF_RANGE, id(typed("population")) + " <= 0",
+            str("population=") + " || population || " + str(" must be greater than 0")));
+      }
+      case CLIMATE -> {
+        outside(rules, "humidity_pct", 0, 100);
+        negative(rules, "rainfall_mm");
+        outside(rules, "temperature_max_c", -60, 60);
+        outside(rules, "temperature_min_c", -60, 60);
+        above(rules, "temperature_min_c", "temperature_max_c", " is above ");
+      }
+      case HEALTH -> {
+        negative(rules, "cases");
+        negative(rules, "deaths");
+        negative(rules, "hospitalizations");
+        above(rules, "deaths", "cases", " is more than ");
+      }
+      case HOSPITAL -> {
+        negative(rules, "total_beds");
+        negative(rules, "icu_beds");
+        negative(rules, "occupied_beds");
+        above(rules, "occupied_beds", "total_beds", " is more than ");
+      }
+    }
+    if (located) {
+      rules.add(new Rule(ReasonCode.UNKNOWN_LOCATION, KNOWN + " IS NULL",
+          str("location_id '") + " || " + id(typed("location_id")) + " || " + str("' is not a known location")));
+    }
+    return rules;
+  }
+
+  private static void outside(List<Rule> rules, String column, int min, int max) {
+    String v = id(typed(column));
+    rules.add(new Rule(ReasonCode.OUT_OF_RANGE, "(" + v + " < " + min + " OR " + v + " > " + max + ")",
+        str(column + "=") + " || " + id(column) + " || " + str(" is outside " + min + ".." + max)));
+  }
+
+  private static void negative(List<Rule> rules, String column) {
+    rules.add(new Rule(ReasonCode.OUT_OF_RANGE, id(typed(column)) + " < 0",
+        str(column + "=") + " || " + id(column) + " || " + str(" is negative")));
+  }
+
+  private static void above(List<Rule> rules, String column, String bound, String words) {
+    rules.add(new Rule(ReasonCode.OUT_OF_RANGE, id(typed(column)) + " > " + id(typed(bound)),
+        str(column + "=") + " || " + id(column) + " || " + str(words + bound + "=") + " || " + id(bound)));
+  }
+
+  // ---- duplicates and accounting ---------------------------------------------------------------
+
+  /**
+   * Keys shared by more than one row without a reason: the row kept ({@code _keep}, the first by
+   * rowid) and how many different parsed rows the key has ({@code _variants}; more than one is a
+   * conflict). Then the resolved view: every row with its status, valid, quarantined or collapsed.
+   */
+  private static void resolveDuplicates(Connection db, RawDataset dataset) {
+    List<String> key = dataset.key().stream().map(k -> id(typed(k))).toList();
+    String keyList = String.join(", ", key);
+    String values = "struct_pack(" + dataset.columnNames().stream().map(c -> id(typed(c)))
+        .collect(Collectors.joining(", ")) + ")";
+    exec(db, "CREATE TABLE " + duplicates(dataset) + " AS SELECT " + keyList + ", min(c.rowid) AS _keep,"
+        + " count(DISTINCT " + values + ") AS _variants FROM " + checked(dataset) + " c SEMI JOIN (SELECT " + keyList
+        + " FROM " + checked(dataset) + " WHERE " + REASON + " IS NULL GROUP BY ALL HAVING count(*) > 1) USING ("
+        + keyList + ") WHERE " + REASON + " IS NULL GROUP BY ALL");
+    String on = key.stream().map(k -> "c." + k + " = d." + k).collect(Collectors.joining(" AND "));
+    exec(db, "CREATE VIEW " + resolved(dataset) + " AS SELECT c.* EXCLUDE (" + REASON + ", " + DETAIL + "),"
+        + " CASE WHEN c." + REASON + " IS NOT NULL THEN c." + REASON + " WHEN d._variants > 1 THEN "
+        + str(ReasonCode.DUPLICATE_KEY_CONFLICT.name()) + " END AS " + REASON + ","
+        + " CASE WHEN c." + REASON + " IS NOT NULL THEN c." + DETAIL + " WHEN d._variants > 1 THEN"
+        + " 'rows with this key differ' END AS " + DETAIL + ","
+        + " CASE WHEN c." + REASON + " IS NOT NULL OR d._variants > 1 THEN 'quarantined'"
+        + " WHEN d._keep IS NOT NULL AND c.rowid <> d._keep THEN 'collapsed' ELSE 'valid' END AS " + STATUS
+        + " FROM " + checked(dataset) + " c LEFT JOIN " + duplicates(dataset) + " d ON c." + REASON + " IS NULL AND " + on);
+  }
+
+  private static Accounting account(Connection db, RawDataset dataset) {
+    long[] counts = new long[3];
+    Map<String, Long> reasons = new TreeMap<>();
+    Sql.query(db, "SELECT " + STATUS + ", " + REASON + ", count(*) FROM " + resolved(dataset) + " GROUP BY ALL", row -> {
+      long n = row.getLong(3);
+      switch (row.getString(1)) {
+        case "valid" -> counts[0] += n;
+        case "quarantined" -> {
+          counts[1] += n;
+          reasons.merge(row.getString(2), n, Long::sum);
+        }
+        default -> counts[2] += n;
+      }
+      return null;
+    });
+    return new Accounting(counts[0] + counts[1] + counts[2], counts[0], counts[1], counts[2], reasons);
+  }
+
+  // ---- outputs -------------------------------------------------------------------------------
+
+  private void writeTable(Connection db, RawDataset dataset) {
+    Path target = out.resolve(dataset.processedPrefix());
+    if (dataset.dateColumn().isEmpty()) {
+      createDirectories(target);
+      exec(db, "COPY " + clean(dataset) + " TO " + str(target.resolve("part-0.parquet").toString()) + " (FORMAT parquet)");
+      return;
+    }
+    exec(db, "COPY (SELECT *, strftime(" + id(dataset.dateColumn().get()) + ", '%Y-%m') AS " + DailyLocation.MONTH
+        + " FROM " + clean(dataset) + ") TO " + str(target.toString()) + " (FORMAT parquet, PARTITION_BY ("
+        + DailyLocation.MONTH + "), OVERWRITE_OR_IGNORE true)");
+  }
+
+  private void writeQuarantine(Connection db, RawDataset dataset, List<String> rawColumns) {
+    Path target = out.resolve("quarantine/" + dataset.tableName() + "/run_id=" + RUN_ID);
+    createDirectories(target);
+    exec(db, "COPY (SELECT " + rawColumns.stream().map(Sql::id).collect(Collectors.joining(", ")) + ", "
+        + SOURCE_FILE + ", " + REASON + ", " + DETAIL + " FROM " + resolved(dataset) + " WHERE " + STATUS
+        + " = 'quarantined') TO " + str(target.resolve("part-0.json").toString()) + " (FORMAT json)");
+  }
+
+  /**
+   * {@code daily_location} (CONTRACT §6) over the clean tables, in {@link DailyLocation#columns}
+   * order: the spine of known (location, date) keys with climate or health rows, the day's
+   * climate, 7-calendar-day windows, health totals and the disease pivot, hospital capacity as
+   * of the date (each hospital's latest report on or before it, counted where that report places
+   * the hospital), and the rates.
+   */
+  String dailyLocation() {
+    String perDisease = diseases.stream()
+        .map(d -> "CAST(coalesce(sum(cases) FILTER (WHERE disease = " + str(d) + "), 0) AS BIGINT) AS "
+            + id(DailyLocation.casesColumn(d)))
+        .collect(Collectors.joining(", "));
+    List<String> columns = new ArrayList<>(DailyLocation.columns(diseases));
+    return "WITH keys AS (SELECT location_id, date FROM " + clean(RawDataset.CLIMATE)
+        + " UNION SELECT location_id, date FROM " + clean(RawDataset.HEALTH) + "),"
+        + " spine AS (SELECT k.location_id, k.date, l.* EXCLUDE (location_id) FROM keys k JOIN "
+        + clean(RawDataset.LOCATIONS) + " l USING (location_id)),"
+        + " climate AS (SELECT s.*, c.* EXCLUDE (location_id, date),"
+        + " (c.temperature_max_c + c.temperature_min_c) / 2.0 AS temperature_mean_c FROM spine s LEFT JOIN "
+        + clean(RawDataset.CLIMATE) + " c USING (location_id, date)),"
+        + " rolling AS (SELECT *, sum(rainfall_mm) OVER last_days AS rainfall_7d_mm,"
+        + " avg(temperature_max_c) OVER last_days AS temperature_max_7d_mean_c FROM climate"
+        + " WINDOW last_days AS (PARTITION BY location_id ORDER BY date"
+        + " RANGE BETWEEN INTERVAL 6 DAYS PRECEDING AND CURRENT ROW)),"
+        + " health AS (SELECT location_id, date, CAST(sum(cases) AS BIGINT) AS cases_total,"
+        + " CAST(sum(deaths) AS BIGINT) AS deaths_total, CAST(sum(hospitalizations) AS BIGINT) AS hospitalizations_total"
+        + (perDisease.isEmpty() ? "" : ", " + perDisease) + " FROM " + clean(RawDataset.HEALTH)
+        + " GROUP BY location_id, date),"
+        + " hospitals AS (SELECT DISTINCT location_id, hospital_id FROM " + clean(RawDataset.HOSPITAL) + "),"
+        + " capacity AS (SELECT sh.location_id, sh.date, CAST(sum(h.total_beds) AS BIGINT) AS total_beds,"
+        + " CAST(sum(h.icu_beds) AS BIGINT) AS icu_beds, CAST(sum(h.occupied_beds) AS BIGINT) AS occupied_beds"
+        + " FROM (SELECT s.location_id, s.date, x.hospital_id FROM spine s JOIN hospitals x USING (location_id)) sh"
+        + " ASOF JOIN " + clean(RawDataset.HOSPITAL) + " h ON sh.hospital_id = h.hospital_id AND sh.date >= h.report_date"
+        + " WHERE h.location_id = sh.location_id GROUP BY sh.location_id, sh.date),"
+        + " daily AS (SELECT r.*, h.* EXCLUDE (location_id, date),"
+        + " CASE WHEN r.population > 0 THEN CAST(h.cases_total AS DOUBLE) * 100000.0::DOUBLE / r.population END"
+        + " AS cases_per_100k, c.* EXCLUDE (location_id, date),"
+        + " CASE WHEN c.total_beds > 0 THEN CAST(c.occupied_beds AS DOUBLE) / c.total_beds END AS bed_occupancy_rate,"
+        + " CASE WHEN r.population > 0 THEN CAST(c.total_beds AS DOUBLE) * 100000.0::DOUBLE / r.population END"
+        + " AS beds_per_100k, strftime(r.date, '%Y-%m') AS " + DailyLocation.MONTH
+        + " FROM rolling r LEFT JOIN health h USING (location_id, date) LEFT JOIN capacity c USING (location_id, date))"
+        + " SELECT " + columns.stream().map(Sql::id).collect(Collectors.joining(", ")) + " FROM daily";
+  }
+
+  private void writeReport(Map<String, Accounting> accounting, long dailyRows, double seconds) {
+    Map<String, Object> datasets = new LinkedHashMap<>();
+    accounting.forEach((name, a) -> {
+      Map<String, Object> facts = new LinkedHashMap<>();
+      facts.put("rows_read", a.rowsRead());
+      facts.put("rows_valid", a.rowsValid());
+      facts.put("rows_quarantined", a.rowsQuarantined());
+      facts.put("duplicates_collapsed", a.duplicatesCollapsed());
+      facts.put("reasons", a.reasons());
+      datasets.put(name, facts);
+    });
+    Map<String, Object> details = new LinkedHashMap<>();
+    details.put("datasets", datasets);
+    details.put("daily_location_rows", dailyRows);
+    Map<String, Object> report = new LinkedHashMap<>();
+    report.put("run_id", RUN_ID);
+    report.put("command", "process");
+    report.put("implementation", "duckdb");
+    report.put("status", "success");
+    report.put("duration_s", ChildTimings.round(seconds));
+    report.put("details", details);
+    Path file = out.resolve("_runs/process/" + RUN_ID + ".json");
+    createDirectories(file.getParent());
+    try {
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), report);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write " + file, e);
+    }
+  }
+
+  private static void createDirectories(Path dir) {
+    try {
+      Files.createDirectories(dir);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create " + dir, e);
+    }
+  }
+
+  // ---- names ---------------------------------------------------------------------------------
+
+  private static String present(String column) {
+    return "_p_" + column;
+  }
+
+  private static String number(String column) {
+    return "_n_" + column;
+  }
+
+  private static String typed(String column) {
+    return "_v_" + column;
+  }
+
+  private static String checked(RawDataset dataset) {
+    return "checked_" + dataset.tableName();
+  }
+
+  private static String duplicates(RawDataset dataset) {
+    return "duplicates_" + dataset.tableName();
+  }
+
+  private static String resolved(RawDataset dataset) {
+    return "resolved_" + dataset.tableName();
+  }
+
+  private static String clean(RawDataset dataset) {
+    return "clean_" + dataset.tableName();
+  }
+}
