@@ -93,7 +93,8 @@ public final class BenchRunner implements Callable<Integer> {
   String sparkHeap;
 
   @Option(names = "--duckdb-memory-limit", paramLabel = "SIZE",
-      description = "DuckDB's memory_limit (default: DuckDB's own, 80% of RAM).")
+      description = "DuckDB's memory_limit, e.g. 8GB (default: 60% of the memory budget, so that DuckDB spills to"
+          + " disk before it is stopped).")
   String duckdbMemoryLimit;
 
   @Option(names = "--memory-budget-gb", paramLabel = "GB",
@@ -135,10 +136,13 @@ public final class BenchRunner implements Callable<Integer> {
     BenchReport report = new BenchReport(Instant.now(), Machine.describe());
     long budget = memoryBudgetGb != null ? (long) (memoryBudgetGb * (1L << 30))
         : (long) (report.machine().memoryAvailableBytes() * 0.85);
+    if (duckdbMemoryLimit == null) {
+      duckdbMemoryLimit = (budget * 6 / 10 >> 20) + "MiB";
+    }
     report.setting("scale", scale).setting("locations", locationCount).setting("days", days)
         .setting("dirty_fraction", dirtyFraction).setting("seed", seed).setting("diseases", diseases)
         .setting("spark_heap", sparkHeap).setting("memory_budget_bytes", budget)
-        .setting("duckdb_memory_limit", duckdbMemoryLimit == null ? "default (80% of RAM)" : duckdbMemoryLimit);
+        .setting("duckdb_memory_limit", duckdbMemoryLimit);
 
     String tag = String.format(Locale.ROOT, "L%d-D%d-F%s-S%d", locationCount, days, dirtyFraction, seed);
     Path raw = rawStore != null ? rawStore.toAbsolutePath().normalize() : work.resolve("raw-" + tag);

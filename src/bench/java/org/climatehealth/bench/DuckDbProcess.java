@@ -65,10 +65,11 @@ public final class DuckDbProcess {
 
   private static final String FIELDS_MISSING = "_fields_missing";
   private static final String FIELDS_EXTRA = "_fields_extra";
+  private static final String FIELD_COUNT = "_field_count";
   private static final String SOURCE_FILE = "_source_file";
-  private static final String REASON = "_reason";
-  private static final String DETAIL = "_detail";
-  private static final String STATUS = "_status";
+  /** What became of a row: NULL when valid, {@link #COLLAPSED}, or its reason code. */
+  private static final String OUTCOME = "_outcome";
+  private static final String COLLAPSED = "COLLAPSED";
   private static final String KNOWN = "_known";
 
   private final Path rawRoot;
@@ -76,24 +77,27 @@ public final class DuckDbProcess {
   private final List<String> diseases;
   private final int threads;
   private final String memoryLimit;
+  private final String database;
   private final ChildTimings timings = new ChildTimings();
 
-  DuckDbProcess(Path rawRoot, Path out, List<String> diseases, int threads, String memoryLimit) {
+  DuckDbProcess(Path rawRoot, Path out, List<String> diseases, int threads, String memoryLimit, String database) {
     this.rawRoot = rawRoot;
     this.out = out;
     this.diseases = List.copyOf(diseases);
     this.threads = threads;
     this.memoryLimit = memoryLimit;
+    this.database = database;
   }
 
   public static void main(String[] args) {
-    Map<String, String> options = Args.parse(args, Set.of("--raw", "--out", "--diseases", "--threads", "--memory-limit"));
+    Map<String, String> options = Args.parse(args, Set.of("--raw", "--out", "--diseases", "--threads", "--memory-limit",
+        "--database"));
     try {
       DuckDbProcess process = new DuckDbProcess(Path.of(Args.required(options, "--raw")),
           Path.of(Args.required(options, "--out")),
           Arrays.asList(Args.required(options, "--diseases").split(",")),
           Integer.parseInt(options.getOrDefault("--threads", Integer.toString(Runtime.getRuntime().availableProcessors()))),
-          options.get("--memory-limit"));
+          options.get("--memory-limit"), options.get("--database"));
       process.run();
     } catch (BadInputException e) {
       System.err.println("error: " + e.getMessage());
@@ -122,13 +126,17 @@ public final class DuckDbProcess {
   void run() {
     long started = System.nanoTime();
     Map<RawDataset, List<Header>> headers = discover();
-    try (Connection db = Sql.duckdb()) {
+    Path file = database == null || database.equals("memory") ? null : out.resolve("_duckdb_tmp/process.duckdb");
+    createDirectories(out.resolve("_duckdb_tmp"));
+    try (Connection db = Sql.duckdb(file)) {
       exec(db, "SET threads = " + threads);
       if (memoryLimit != null) {
         exec(db, "SET memory_limit = " + str(memoryLimit));
       }
       exec(db, "SET temp_directory = " + str(out.resolve("_duckdb_tmp").toString()));
       exec(db, "SET preserve_insertion_order = false");
+      // an IN list of constants stays an expression: as a join (DuckDB's default) it costs more over wide rows
+      exec(db, "SET disabled_optimizers = 'in_clause'");
       timings.ready().fact("duckdb_version", Sql.single(db, "SELECT version()", String::valueOf)).fact("threads", threads);
 
       Map<String, Accounting> accounting = new LinkedHashMap<>();
@@ -140,7 +148,7 @@ public final class DuckDbProcess {
         accounting.put(dataset.tableName(), account(db, dataset));
         exec(db, "CREATE TABLE " + clean(dataset) + " AS SELECT "
             + dataset.columnNames().stream().map(c -> id(typed(c)) + " AS " + id(c)).collect(Collectors.joining(", "))
-            + " FROM " + resolved(dataset) + " WHERE " + STATUS + " = 'valid'");
+            + " FROM " + checked(dataset) + " WHERE " + OUTCOME + " IS NULL");
         timings.stage("read_validate_" + dataset.tableName(), t);
 
         t = System.nanoTime();
@@ -148,9 +156,8 @@ public final class DuckDbProcess {
         if (accounting.get(dataset.tableName()).rowsQuarantined() > 0) {
           writeQuarantine(db, dataset, rawColumns);
         }
-        exec(db, "DROP VIEW " + resolved(dataset));
-        exec(db, "DROP TABLE " + duplicates(dataset));
         exec(db, "DROP TABLE " + checked(dataset));
+        exec(db, "DROP TYPE " + files(dataset));
         timings.stage("write_" + dataset.tableName(), t);
       }
 
@@ -245,8 +252,9 @@ public final class DuckDbProcess {
 
   /**
    * Reads the dataset's files (one {@code read_csv} per distinct header) and creates its checked
-   * table: the raw strings, the parsed values ({@code _v_<column>}) and the first reason that
-   * applies with its detail. Returns the raw columns in quarantine order.
+   * table: the raw strings, the parsed values ({@code _v_<column>}), the field-count flags, the
+   * source file and the outcome: the first reason that applies, or NULL (the duplicate check comes
+   * later). Returns the raw columns in quarantine order.
    */
   private List<String> check(Connection db, RawDataset dataset, List<Header> headers) {
     Map<String, List<Header>> byLine = new LinkedHashMap<>();
@@ -254,21 +262,23 @@ public final class DuckDbProcess {
     List<String> reads = new ArrayList<>();
     Set<String> rawColumns = new LinkedHashSet<>(dataset.columnNames());
     for (List<Header> group : byLine.values()) {
-      reads.add(readGroup(dataset, group));
+      reads.add(readGroup(dataset, group, files(dataset)));
       group.get(0).names().stream().filter(n -> !n.isEmpty()).forEach(rawColumns::add);
     }
     String raw = String.join(" UNION ALL BY NAME ", reads);
+    // the source file as a one-byte enum, not a path string in every row
+    exec(db, "CREATE TYPE " + files(dataset) + " AS ENUM (" + headers.stream().map(h -> str(h.file().toString()))
+        .collect(Collectors.joining(", ")) + ")");
 
     List<String> present = new ArrayList<>();
     List<String> numbers = new ArrayList<>();
     List<String> values = new ArrayList<>();
     for (RawDataset.Column column : dataset.columns()) {
       String name = column.name();
-      present.add("CASE WHEN lower(trim(" + id(name) + ")) IN (" + Values.MISSING.stream().map(Sql::str)
-          .collect(Collectors.joining(", ")) + ") THEN NULL ELSE trim(" + id(name) + ") END AS " + id(present(name)));
+      present.add(present(id(name)) + " AS " + id(presentName(name)));
       if (column.type() == ColumnType.DECIMAL || column.type() == ColumnType.COUNT) {
-        numbers.add("CASE WHEN regexp_full_match(" + id(present(name)) + ", " + str(NUMBER) + ") THEN TRY_CAST("
-            + id(present(name)) + " AS DOUBLE) END AS " + id(number(name)));
+        numbers.add("CASE WHEN regexp_full_match(" + id(presentName(name)) + ", " + str(NUMBER) + ") THEN TRY_CAST("
+            + id(presentName(name)) + " AS DOUBLE) END AS " + id(number(name)));
       }
       values.add(parse(column) + " AS " + id(typed(name)));
     }
@@ -276,23 +286,25 @@ public final class DuckDbProcess {
     String from = "(SELECT *, " + String.join(", ", values) + " FROM (SELECT *, " + String.join(", ", numbers)
         + " FROM (SELECT *, " + String.join(", ", present) + " FROM (" + raw + "))))";
     if (located) {
-      from = from + " LEFT JOIN (SELECT location_id AS " + KNOWN + " FROM " + clean(RawDataset.LOCATIONS) + ") ON "
-          + id(typed("location_id")) + " = " + KNOWN;
+      // a mark join that builds on the (small) valid locations
+      from = "(SELECT *, " + id(typed("location_id")) + " IN (SELECT location_id FROM " + clean(RawDataset.LOCATIONS)
+          + ") AS " + KNOWN + " FROM " + from + ")";
     }
     List<String> internal = new ArrayList<>();
-    dataset.columnNames().forEach(c -> internal.add(id(present(c))));
+    dataset.columnNames().forEach(c -> internal.add(id(presentName(c))));
     dataset.columns().stream().filter(c -> c.type() == ColumnType.DECIMAL || c.type() == ColumnType.COUNT)
         .forEach(c -> internal.add(id(number(c.name()))));
     if (located) {
       internal.add(KNOWN);
     }
-    List<Rule> rules = rules(dataset, headers.get(0).names().size(), located);
+    List<Rule> rules = new ArrayList<>(rules(dataset));
+    if (located) {
+      rules.add(new Rule(ReasonCode.UNKNOWN_LOCATION, "NOT " + KNOWN, null));
+    }
     String reason = "CASE " + rules.stream().map(r -> "WHEN " + r.violated() + " THEN " + str(r.reason().name()))
         .collect(Collectors.joining(" ")) + " END";
-    String detail = "CASE " + rules.stream().map(r -> "WHEN " + r.violated() + " THEN " + r.detail())
-        .collect(Collectors.joining(" ")) + " END";
     exec(db, "CREATE TABLE " + checked(dataset) + " AS SELECT * EXCLUDE (" + String.join(", ", internal) + "), "
-        + reason + " AS " + REASON + ", " + detail + " AS " + DETAIL + " FROM " + from);
+        + reason + " AS " + OUTCOME + " FROM " + from);
     return List.copyOf(rawColumns);
   }
 
@@ -303,7 +315,7 @@ public final class DuckDbProcess {
    * rows (DuckDB skips empty ones; a line of spaces is one unquoted field of spaces, while a
    * quoted empty field {@code ""} is a row of one field), nor is a repeat of the header line.
    */
-  private static String readGroup(RawDataset dataset, List<Header> group) {
+  private static String readGroup(RawDataset dataset, List<Header> group, String fileType) {
     Header first = group.get(0);
     int n = first.names().size();
     List<String> declared = new ArrayList<>();
@@ -323,7 +335,8 @@ public final class DuckDbProcess {
     }
     select.add("c" + (n - 1) + " IS NULL AS " + FIELDS_MISSING);
     select.add("c" + n + " IS NOT NULL AS " + FIELDS_EXTRA);
-    select.add("'file:' || filename AS " + SOURCE_FILE);
+    select.add(n + " AS " + FIELD_COUNT);
+    select.add("CAST(filename AS " + fileType + ") AS " + SOURCE_FILE);
     List<String> headerRepeat = new ArrayList<>();
     for (int i = 0; i < n; i++) {
       headerRepeat.add("c" + i + " IS NOT DISTINCT FROM " + str(first.fields().get(i)));
@@ -339,7 +352,7 @@ public final class DuckDbProcess {
 
   /** The parsed value of a column from its present string ({@code _p_}) or number ({@code _n_}). */
   private static String parse(RawDataset.Column column) {
-    String p = id(present(column.name()));
+    String p = id(presentName(column.name()));
     String d = id(number(column.name()));
     return switch (column.type()) {
       case ID -> "upper(" + p + ")";
@@ -370,16 +383,19 @@ public final class DuckDbProcess {
   /** A row check: when {@code violated} (SQL) holds, the row gets {@code reason} with {@code detail} (SQL). */
   record Rule(ReasonCode reason, String violated, String detail) {}
 
-  /** Every row check of the dataset, in contract order (the first that applies is the reason). */
-  private static List<Rule> rules(RawDataset dataset, int headerFields, boolean located) {
+  /**
+   * Every check of a row on its own, in contract order (the first that applies is the reason);
+   * the location and duplicate checks come after these.
+   */
+  private static List<Rule> rules(RawDataset dataset) {
     List<Rule> rules = new ArrayList<>();
-    rules.add(new Rule(ReasonCode.MALFORMED_ROW, FIELDS_MISSING, str("fewer fields than the " + headerFields
-        + " of the header")));
-    rules.add(new Rule(ReasonCode.MALFORMED_ROW, FIELDS_EXTRA, str("more fields than the " + headerFields
-        + " of the header")));
+    rules.add(new Rule(ReasonCode.MALFORMED_ROW, FIELDS_MISSING, "'fewer fields than the ' || " + FIELD_COUNT
+        + " || ' of the header'"));
+    rules.add(new Rule(ReasonCode.MALFORMED_ROW, FIELDS_EXTRA, "'more fields than the ' || " + FIELD_COUNT
+        + " || ' of the header'"));
     for (RawDataset.Column column : dataset.columns()) {
       if (column.required()) {
-        rules.add(new Rule(ReasonCode.MISSING_REQUIRED, id(present(column.name())) + " IS NULL",
+        rules.add(new Rule(ReasonCode.MISSING_REQUIRED, id(presentName(column.name())) + " IS NULL",
             str(column.name() + " is missing")));
       }
     }
@@ -390,7 +406,7 @@ public final class DuckDbProcess {
         if ((reason == ReasonCode.BAD_DATE && date) || (reason == ReasonCode.BAD_NUMBER && number)) {
           String expected = date ? " is not a date (yyyy-MM-dd, dd/MM/yyyy, yyyy/MM/dd or dd-MM-yyyy)"
               : column.type() == ColumnType.COUNT ? " is not a whole number" : " is not a number";
-          rules.add(new Rule(reason, id(present(column.name())) + " IS NOT NULL AND " + id(typed(column.name()))
+          rules.add(new Rule(reason, id(presentName(column.name())) + " IS NOT NULL AND " + id(typed(column.name()))
               + " IS NULL", str(column.name() + " '") + " || " + id(column.name()) + " || " + str("'" + expected)));
         }
       }
@@ -422,10 +438,6 @@ public final class DuckDbProcess {
         above(rules, "occupied_beds", "total_beds", " is more than ");
       }
     }
-    if (located) {
-      rules.add(new Rule(ReasonCode.UNKNOWN_LOCATION, KNOWN + " IS NULL",
-          str("location_id '") + " || " + id(typed("location_id")) + " || " + str("' is not a known location")));
-    }
     return rules;
   }
 
@@ -448,42 +460,42 @@ public final class DuckDbProcess {
   // ---- duplicates and accounting ---------------------------------------------------------------
 
   /**
-   * Keys shared by more than one row without a reason: the row kept ({@code _keep}, the first by
-   * rowid) and how many different parsed rows the key has ({@code _variants}; more than one is a
-   * conflict). Then the resolved view: every row with its status, valid, quarantined or collapsed.
+   * Rows without a reason that share a key: identical ones (once parsed) collapse to the first by
+   * rowid, differing ones are all {@code DUPLICATE_KEY_CONFLICT}. Keys that occur more than once
+   * are found by their hash first (one integer to group 10^7 rows by), then exactly among the few
+   * rows with those hashes; only their rows are updated.
    */
   private static void resolveDuplicates(Connection db, RawDataset dataset) {
     List<String> key = dataset.key().stream().map(k -> id(typed(k))).toList();
     String keyList = String.join(", ", key);
+    String hash = "hash(" + keyList + ")";
     String values = "struct_pack(" + dataset.columnNames().stream().map(c -> id(typed(c)))
         .collect(Collectors.joining(", ")) + ")";
-    exec(db, "CREATE TABLE " + duplicates(dataset) + " AS SELECT " + keyList + ", min(c.rowid) AS _keep,"
-        + " count(DISTINCT " + values + ") AS _variants FROM " + checked(dataset) + " c SEMI JOIN (SELECT " + keyList
-        + " FROM " + checked(dataset) + " WHERE " + REASON + " IS NULL GROUP BY ALL HAVING count(*) > 1) USING ("
-        + keyList + ") WHERE " + REASON + " IS NULL GROUP BY ALL");
-    String on = key.stream().map(k -> "c." + k + " = d." + k).collect(Collectors.joining(" AND "));
-    exec(db, "CREATE VIEW " + resolved(dataset) + " AS SELECT c.* EXCLUDE (" + REASON + ", " + DETAIL + "),"
-        + " CASE WHEN c." + REASON + " IS NOT NULL THEN c." + REASON + " WHEN d._variants > 1 THEN "
-        + str(ReasonCode.DUPLICATE_KEY_CONFLICT.name()) + " END AS " + REASON + ","
-        + " CASE WHEN c." + REASON + " IS NOT NULL THEN c." + DETAIL + " WHEN d._variants > 1 THEN"
-        + " 'rows with this key differ' END AS " + DETAIL + ","
-        + " CASE WHEN c." + REASON + " IS NOT NULL OR d._variants > 1 THEN 'quarantined'"
-        + " WHEN d._keep IS NOT NULL AND c.rowid <> d._keep THEN 'collapsed' ELSE 'valid' END AS " + STATUS
-        + " FROM " + checked(dataset) + " c LEFT JOIN " + duplicates(dataset) + " d ON c." + REASON + " IS NULL AND " + on);
+    exec(db, "CREATE TEMP TABLE " + duplicates(dataset) + " AS SELECT " + keyList + ", min(rowid) AS _keep,"
+        + " count(DISTINCT " + values + ") AS _variants FROM " + checked(dataset) + " WHERE " + OUTCOME + " IS NULL"
+        + " AND " + hash + " IN (SELECT " + hash + " FROM " + checked(dataset) + " WHERE " + OUTCOME + " IS NULL"
+        + " GROUP BY 1 HAVING count(*) > 1) GROUP BY ALL HAVING count(*) > 1");
+    String on = key.stream().map(k -> checked(dataset) + "." + k + " = d." + k).collect(Collectors.joining(" AND "));
+    exec(db, "UPDATE " + checked(dataset) + " SET " + OUTCOME + " = CASE WHEN d._variants > 1 THEN "
+        + str(ReasonCode.DUPLICATE_KEY_CONFLICT.name()) + " ELSE " + str(COLLAPSED) + " END FROM "
+        + duplicates(dataset) + " d WHERE " + checked(dataset) + "." + OUTCOME + " IS NULL AND " + on
+        + " AND (d._variants > 1 OR " + checked(dataset) + ".rowid <> d._keep)");
+    exec(db, "DROP TABLE " + duplicates(dataset));
   }
 
   private static Accounting account(Connection db, RawDataset dataset) {
     long[] counts = new long[3];
     Map<String, Long> reasons = new TreeMap<>();
-    Sql.query(db, "SELECT " + STATUS + ", " + REASON + ", count(*) FROM " + resolved(dataset) + " GROUP BY ALL", row -> {
-      long n = row.getLong(3);
-      switch (row.getString(1)) {
-        case "valid" -> counts[0] += n;
-        case "quarantined" -> {
-          counts[1] += n;
-          reasons.merge(row.getString(2), n, Long::sum);
-        }
-        default -> counts[2] += n;
+    Sql.query(db, "SELECT " + OUTCOME + ", count(*) FROM " + checked(dataset) + " GROUP BY ALL", row -> {
+      String outcome = row.getString(1);
+      long n = row.getLong(2);
+      if (outcome == null) {
+        counts[0] += n;
+      } else if (outcome.equals(COLLAPSED)) {
+        counts[2] += n;
+      } else {
+        counts[1] += n;
+        reasons.merge(outcome, n, Long::sum);
       }
       return null;
     });
@@ -504,12 +516,25 @@ public final class DuckDbProcess {
         + DailyLocation.MONTH + "), OVERWRITE_OR_IGNORE true)");
   }
 
+  /**
+   * The quarantined rows as JSON Lines: every raw field, the source file, the reason, and a detail
+   * worked out here for these rows only (the row checks again, over their present values).
+   */
   private void writeQuarantine(Connection db, RawDataset dataset, List<String> rawColumns) {
     Path target = out.resolve("quarantine/" + dataset.tableName() + "/run_id=" + RUN_ID);
     createDirectories(target);
-    exec(db, "COPY (SELECT " + rawColumns.stream().map(Sql::id).collect(Collectors.joining(", ")) + ", "
-        + SOURCE_FILE + ", " + REASON + ", " + DETAIL + " FROM " + resolved(dataset) + " WHERE " + STATUS
-        + " = 'quarantined') TO " + str(target.resolve("part-0.json").toString()) + " (FORMAT json)");
+    String present = dataset.columnNames().stream().map(c -> present(id(c)) + " AS " + id(presentName(c)))
+        .collect(Collectors.joining(", "));
+    String unknown = dataset == RawDataset.LOCATIONS ? "" : " WHEN " + str(ReasonCode.UNKNOWN_LOCATION.name())
+        + " THEN " + str("location_id '") + " || " + id(typed("location_id")) + " || " + str("' is not a known location");
+    String detail = "CASE " + OUTCOME + " WHEN " + str(ReasonCode.DUPLICATE_KEY_CONFLICT.name()) + " THEN "
+        + str("rows with this key differ") + unknown + " ELSE CASE " + rules(dataset).stream()
+        .map(r -> "WHEN " + r.violated() + " THEN " + r.detail()).collect(Collectors.joining(" ")) + " END END";
+    exec(db, "COPY (SELECT " + rawColumns.stream().map(Sql::id).collect(Collectors.joining(", ")) + ", 'file:' || "
+        + SOURCE_FILE + "::VARCHAR AS " + SOURCE_FILE + ", " + OUTCOME + " AS _reason, " + detail + " AS _detail"
+        + " FROM (SELECT *, " + present + " FROM " + checked(dataset) + " WHERE " + OUTCOME + " IS NOT NULL AND "
+        + OUTCOME + " <> " + str(COLLAPSED) + ")) TO " + str(target.resolve("part-0.json").toString())
+        + " (FORMAT json)");
   }
 
   /**
@@ -594,9 +619,15 @@ public final class DuckDbProcess {
     }
   }
 
+  /** The trimmed value of a raw column (SQL), NULL when it is one of the missing-value spellings. */
+  private static String present(String quotedColumn) {
+    return "CASE WHEN lower(trim(" + quotedColumn + ")) IN (" + Values.MISSING.stream().map(Sql::str)
+        .collect(Collectors.joining(", ")) + ") THEN NULL ELSE trim(" + quotedColumn + ") END";
+  }
+
   // ---- names ---------------------------------------------------------------------------------
 
-  private static String present(String column) {
+  private static String presentName(String column) {
     return "_p_" + column;
   }
 
@@ -616,8 +647,8 @@ public final class DuckDbProcess {
     return "duplicates_" + dataset.tableName();
   }
 
-  private static String resolved(RawDataset dataset) {
-    return "resolved_" + dataset.tableName();
+  private static String files(RawDataset dataset) {
+    return "files_" + dataset.tableName();
   }
 
   private static String clean(RawDataset dataset) {

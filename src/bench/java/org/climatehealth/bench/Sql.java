@@ -15,9 +15,14 @@ final class Sql {
 
   /** An in-memory DuckDB database. */
   static Connection duckdb() {
+    return duckdb(null);
+  }
+
+  /** A DuckDB database in this file (compressed tables, spilled by DuckDB's buffer manager), or in memory when null. */
+  static Connection duckdb(java.nio.file.Path file) {
     try {
       Class.forName("org.duckdb.DuckDBDriver");
-      return DriverManager.getConnection("jdbc:duckdb:");
+      return DriverManager.getConnection("jdbc:duckdb:" + (file == null ? "" : file.toAbsolutePath()));
     } catch (ClassNotFoundException | SQLException e) {
       throw new IllegalStateException("cannot open DuckDB (is duckdb_jdbc on the classpath?): " + e.getMessage(), e);
     }
@@ -38,8 +43,12 @@ final class Sql {
     return "[" + String.join(", ", texts.stream().map(Sql::str).toList()) + "]";
   }
 
+  /** With {@code -Dbench.sql.trace=true}, every statement and its seconds go to stderr; {@code full}: whole statements. */
+  private static final String TRACE = System.getProperty("bench.sql.trace", "false");
+
   /** Runs a statement; returns the update count (rows written by COPY), or -1. */
   static long exec(Connection db, String sql) {
+    long started = System.nanoTime();
     try (Statement statement = db.createStatement()) {
       boolean rows = statement.execute(sql);
       if (rows) {
@@ -50,11 +59,21 @@ final class Sql {
       return statement.getLargeUpdateCount();
     } catch (SQLException e) {
       throw new IllegalStateException("DuckDB: " + e.getMessage() + "\nin: " + sql, e);
+    } finally {
+      trace(sql, started);
+    }
+  }
+
+  private static void trace(String sql, long started) {
+    if (!TRACE.equals("false")) {
+      System.err.printf(java.util.Locale.ROOT, "sql %.3f s: %s%n", (System.nanoTime() - started) / 1e9,
+          sql.length() > 300 && !TRACE.equals("full") ? sql.substring(0, 300) + "..." : sql);
     }
   }
 
   /** Runs a query and maps every row. */
   static <T> List<T> query(Connection db, String sql, RowMapper<T> mapper) {
+    long started = System.nanoTime();
     try (Statement statement = db.createStatement(); ResultSet result = statement.executeQuery(sql)) {
       List<T> rows = new ArrayList<>();
       while (result.next()) {
@@ -63,6 +82,8 @@ final class Sql {
       return rows;
     } catch (SQLException e) {
       throw new IllegalStateException("DuckDB: " + e.getMessage() + "\nin: " + sql, e);
+    } finally {
+      trace(sql, started);
     }
   }
 
