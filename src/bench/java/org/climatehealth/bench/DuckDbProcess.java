@@ -550,9 +550,14 @@ public final class DuckDbProcess {
             + id(DailyLocation.casesColumn(d)))
         .collect(Collectors.joining(", "));
     List<String> columns = new ArrayList<>(DailyLocation.columns(diseases));
-    return "WITH keys AS (SELECT location_id, date FROM " + clean(RawDataset.CLIMATE)
-        + " UNION SELECT location_id, date FROM " + clean(RawDataset.HEALTH) + "),"
-        + " spine AS (SELECT k.location_id, k.date, l.* EXCLUDE (location_id) FROM keys k JOIN "
+    return "WITH health AS MATERIALIZED (SELECT location_id, date, CAST(sum(cases) AS BIGINT) AS cases_total,"
+        + " CAST(sum(deaths) AS BIGINT) AS deaths_total, CAST(sum(hospitalizations) AS BIGINT) AS hospitalizations_total"
+        + (perDisease.isEmpty() ? "" : ", " + perDisease) + " FROM " + clean(RawDataset.HEALTH)
+        + " GROUP BY location_id, date),"
+        // the health keys from the aggregate: a union of two tables of days, not of every health row
+        + " keys AS (SELECT location_id, date FROM " + clean(RawDataset.CLIMATE)
+        + " UNION SELECT location_id, date FROM health),"
+        + " spine AS MATERIALIZED (SELECT k.location_id, k.date, l.* EXCLUDE (location_id) FROM keys k JOIN "
         + clean(RawDataset.LOCATIONS) + " l USING (location_id)),"
         + " climate AS (SELECT s.*, c.* EXCLUDE (location_id, date),"
         + " (c.temperature_max_c + c.temperature_min_c) / 2.0 AS temperature_mean_c FROM spine s LEFT JOIN "
@@ -561,10 +566,6 @@ public final class DuckDbProcess {
         + " avg(temperature_max_c) OVER last_days AS temperature_max_7d_mean_c FROM climate"
         + " WINDOW last_days AS (PARTITION BY location_id ORDER BY date"
         + " RANGE BETWEEN INTERVAL 6 DAYS PRECEDING AND CURRENT ROW)),"
-        + " health AS (SELECT location_id, date, CAST(sum(cases) AS BIGINT) AS cases_total,"
-        + " CAST(sum(deaths) AS BIGINT) AS deaths_total, CAST(sum(hospitalizations) AS BIGINT) AS hospitalizations_total"
-        + (perDisease.isEmpty() ? "" : ", " + perDisease) + " FROM " + clean(RawDataset.HEALTH)
-        + " GROUP BY location_id, date),"
         + " hospitals AS (SELECT DISTINCT location_id, hospital_id FROM " + clean(RawDataset.HOSPITAL) + "),"
         + " capacity AS (SELECT sh.location_id, sh.date, CAST(sum(h.total_beds) AS BIGINT) AS total_beds,"
         + " CAST(sum(h.icu_beds) AS BIGINT) AS icu_beds, CAST(sum(h.occupied_beds) AS BIGINT) AS occupied_beds"
