@@ -1,8 +1,6 @@
 package org.climatehealth.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -260,8 +258,7 @@ final class BenchReport {
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(started);
     try {
       Files.createDirectories(reports);
-      ObjectMapper mapper = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-      mapper.writeValue(reports.resolve(JSON_FILE).toFile(), json);
+      Json.write(reports.resolve(JSON_FILE), json);
       Files.copy(reports.resolve(JSON_FILE), reports.resolve("report-" + stamp + ".json"),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       Files.writeString(reports.resolve(MARKDOWN_FILE), markdown, StandardCharsets.UTF_8);

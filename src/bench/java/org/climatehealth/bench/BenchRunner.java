@@ -1,7 +1,6 @@
 package org.climatehealth.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -186,17 +185,17 @@ public final class BenchRunner implements Callable<Integer> {
       ChildProcess.Result result = ChildProcess.run(impl.command().apply(out, timingsFile),
           Map.of(Implementations.TIMINGS_VARIABLE, timingsFile.toString()), work, logs, impl.name(),
           Duration.ofMinutes(timeoutMinutes), budget);
-      JsonNode timings = Files.exists(timingsFile) ? Summaries.read(timingsFile) : null;
+      JsonNode timings = Files.exists(timingsFile) ? Json.read(timingsFile) : null;
       BenchReport.Run run = report.ran(impl, result, timings);
       Path runReport = out.resolve("_runs/process/" + DuckDbProcess.RUN_ID + ".json");
       if (result.succeeded() && Files.exists(runReport)) {
-        run.stagesFrom(Summaries.read(runReport).path("details").path(ChildTimings.STAGES));
+        run.stagesFrom(Json.read(runReport).path("details").path(ChildTimings.STAGES));
       }
       if (result.succeeded() && impl.summary() != null) {
         try {
           ObjectNode summary = impl.summary().apply(out);
           summary.put(Summaries.IMPLEMENTATION, impl.name());
-          Summaries.write(reports.resolve("summaries/" + impl.name() + ".json"), summary);
+          Json.write(reports.resolve("summaries/" + impl.name() + ".json"), summary);
           summaries.add(summary);
         } catch (RuntimeException e) {
           run.failed("its output could not be summarised: " + e.getMessage());
@@ -243,7 +242,7 @@ public final class BenchRunner implements Callable<Integer> {
 
   private static GeneratorManifest readManifest(Path file) {
     try {
-      return new ObjectMapper().readValue(file.toFile(), GeneratorManifest.class);
+      return Json.MAPPER.readValue(file.toFile(), GeneratorManifest.class);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read " + file, e);
     }

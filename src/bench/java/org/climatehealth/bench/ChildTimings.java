@@ -1,11 +1,6 @@
 package org.climatehealth.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -56,13 +51,7 @@ final class ChildTimings {
     }
     Map<String, Object> all = new LinkedHashMap<>(facts);
     all.put(STAGES, stages);
-    try {
-      Path path = Path.of(file);
-      Files.createDirectories(path.toAbsolutePath().getParent());
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(path.toFile(), all);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    Json.write(Path.of(file), all);
   }
 
   static double round(double seconds) {

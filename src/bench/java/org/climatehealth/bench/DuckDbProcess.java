@@ -4,8 +4,6 @@ import static org.climatehealth.bench.Sql.exec;
 import static org.climatehealth.bench.Sql.id;
 import static org.climatehealth.bench.Sql.str;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -603,13 +601,7 @@ public final class DuckDbProcess {
     report.put("status", "success");
     report.put("duration_s", ChildTimings.round(seconds));
     report.put("details", details);
-    Path file = out.resolve("_runs/process/" + RUN_ID + ".json");
-    createDirectories(file.getParent());
-    try {
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file.toFile(), report);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
+    Json.write(out.resolve("_runs/process/" + RUN_ID + ".json"), report);
   }
 
   private static void createDirectories(Path dir) {

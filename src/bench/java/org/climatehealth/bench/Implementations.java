@@ -91,7 +91,7 @@ final class Implementations {
         (out, timings) -> List.of(python, home.resolve(PANDAS_SCRIPT).toString(), "--raw", raw.toString(), "--out",
             out.toString(), "--diseases", String.join(",", diseases), "--summary", out.resolve("summary.json").toString()),
         out -> {
-          JsonNode summary = Summaries.read(out.resolve("summary.json"));
+          JsonNode summary = Json.read(out.resolve("summary.json"));
           if (!summary.isObject()) {
             throw new IllegalStateException(out.resolve("summary.json") + " is not a JSON object");
           }

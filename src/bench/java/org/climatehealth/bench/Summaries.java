@@ -4,8 +4,6 @@ import static org.climatehealth.bench.Sql.id;
 import static org.climatehealth.bench.Sql.str;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
@@ -58,7 +56,6 @@ final class Summaries {
   static final String CHECKSUM = "checksum";
   static final List<String> ACCOUNTING = List.of("rows_read", "rows_valid", "rows_quarantined", "duplicates_collapsed");
 
-  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private Summaries() {}
@@ -87,7 +84,7 @@ final class Summaries {
     } catch (SQLException e) {
       throw new IllegalStateException("DuckDB: " + e.getMessage(), e);
     }
-    JsonNode report = read(store.resolve("_runs/process/" + runId + ".json"));
+    JsonNode report = Json.read(store.resolve("_runs/process/" + runId + ".json"));
     JsonNode datasets = report.path("details").path(DATASETS);
     if (!datasets.isObject()) {
       throw new IllegalStateException(store.resolve("_runs/process/" + runId + ".json")
@@ -105,7 +102,7 @@ final class Summaries {
 
   /** What {@code generate} says processing must report (accounting and reasons; no daily_location). */
   static ObjectNode ofGeneratorManifest(Path manifest) {
-    JsonNode datasets = read(manifest).path(DATASETS);
+    JsonNode datasets = Json.read(manifest).path(DATASETS);
     ObjectNode summary = NODES.objectNode();
     summary.put(IMPLEMENTATION, "generator manifest");
     ObjectNode quarantine = summary.putObject(QUARANTINE);
@@ -237,22 +234,6 @@ final class Summaries {
     }
   }
 
-  static JsonNode read(Path file) {
-    try {
-      return JSON.readTree(file.toFile());
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-    }
-  }
-
-  static void write(Path file, JsonNode summary) {
-    try {
-      Files.createDirectories(file.toAbsolutePath().getParent());
-      JSON.writeValue(file.toFile(), summary);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + file, e);
-    }
-  }
 
   /** A number of a summary as an exact decimal (null stays null). */
   static BigDecimal decimal(JsonNode value) {
