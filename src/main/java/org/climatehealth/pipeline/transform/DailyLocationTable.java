@@ -161,28 +161,22 @@ public final class DailyLocationTable {
    * {@code cases_<disease>} per configured disease, in the given order, 0 when that disease has no
    * row that day. Dates without any health row are absent (they become null in {@link #build}).
    *
-   * <p>The per-disease columns come from a pivot over the given value list, so Spark needs no
-   * extra pass to find the distinct diseases.
+   * <p>One aggregation: the per-disease columns are conditional sums beside the totals (no pivot,
+   * no second aggregation and join, no pass to find the distinct diseases).
    */
   public static Dataset<Row> healthTotals(Dataset<Row> health, List<String> diseases) {
     requireDistinct(diseases);
-    Dataset<Row> totals = health.groupBy(LOCATION_ID, DATE).agg(
+    List<Column> aggregates = new ArrayList<>(List.of(
         sum(CASES).as(CASES_TOTAL),
         sum(DEATHS).as(DEATHS_TOTAL),
-        sum(HOSPITALIZATIONS).as(HOSPITALIZATIONS_TOTAL));
-    if (diseases.isEmpty()) {
-      return totals;
-    }
-    Dataset<Row> pivoted = health.groupBy(LOCATION_ID, DATE)
-        .pivot(DISEASE, new ArrayList<Object>(diseases))
-        .agg(sum(CASES));
-    // The pivot names each column after its value; every key here has health rows, so a disease
-    // without a row that day had 0 cases.
-    List<Column> perDisease = new ArrayList<>(List.of(col(LOCATION_ID), col(DATE)));
+        sum(HOSPITALIZATIONS).as(HOSPITALIZATIONS_TOTAL)));
+    // every key here has health rows, so a disease without a row that day had 0 cases
     for (String disease : diseases) {
-      perDisease.add(coalesce(pivoted.col(quoted(disease)), lit(0L)).as(DailyLocation.casesColumn(disease)));
+      aggregates.add(coalesce(sum(when(col(DISEASE).equalTo(lit(disease)), col(CASES))), lit(0L))
+          .as(DailyLocation.casesColumn(disease)));
     }
-    return totals.join(pivoted.select(perDisease.toArray(Column[]::new)), KEYS, "inner");
+    return health.groupBy(LOCATION_ID, DATE)
+        .agg(aggregates.get(0), aggregates.subList(1, aggregates.size()).toArray(Column[]::new));
   }
 
   /**
