@@ -53,9 +53,16 @@ public final class Values {
     return present.isNotNull().and(parse(present, type).isNull());
   }
 
+  /**
+   * The shapes of {@link #DATE_FORMATS}: four-digit years, two-digit days and months. Only these
+   * reach the parser, which accepts signed and longer years and fails outright (an arithmetic
+   * overflow, not a null) on years beyond about 294,000.
+   */
+  private static final String DATE_SHAPE = "^([0-9]{4}[-/][0-9]{2}[-/][0-9]{2}|[0-9]{2}[-/][0-9]{2}[-/][0-9]{4})$";
+
   private static Column date(Column present) {
     Column[] attempts = DATE_FORMATS.stream().map(f -> try_to_date(present, f)).toArray(Column[]::new);
-    return coalesce(attempts);
+    return when(present.rlike(DATE_SHAPE), coalesce(attempts));
   }
 
   private static Column finite(Column present) {
