@@ -112,11 +112,10 @@ JAVA_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)
 JAVA_HEX = re.compile(r"[+-]?0[xX](?:[0-9a-fA-F]+\.?[0-9a-fA-F]*|\.[0-9a-fA-F]+)[pP][+-]?[0-9]+[fFdD]?")
 MAX_DOUBLE = sys.float_info.max
 MAX_COUNT = 1e15
-# yyyy-MM-dd, dd/MM/yyyy, yyyy/MM/dd, dd-MM-yyyy, tried in this order, as Spark's try_to_date reads
-# them: java.time patterns with 'y' read as the proleptic year 'u' (year 0 exists), strict resolution,
-# day and month exactly two digits, the year as java.time's 'uuuu' (SignStyle.EXCEEDS_PAD): exactly
-# four digits, or '-' and at least four (not all zeros), or '+' and more than four.
-YEAR = r"([0-9]{4}|-[0-9]{4,19}|\+[0-9]{5,19})"
+# yyyy-MM-dd, dd/MM/yyyy, yyyy/MM/dd, dd-MM-yyyy, tried in this order, as the Java job reads them
+# (Values.date): only these shapes, a four-digit year (year 0 exists: proleptic), day and month
+# exactly two digits, strict calendar resolution.
+YEAR = r"([0-9]{4})"
 DATE_FORMATS = [
     (re.compile(YEAR + r"-([0-9]{2})-([0-9]{2})"), (1, 2, 3)),
     (re.compile(r"([0-9]{2})/([0-9]{2})/" + YEAR), (3, 2, 1)),
