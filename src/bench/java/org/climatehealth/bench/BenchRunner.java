@@ -148,6 +148,7 @@ public final class BenchRunner implements Callable<Integer> {
     Path runs = work.resolve("runs");
     Path logs = runs.resolve("logs");
     deleteRecursively(runs);
+    deleteRecursively(reports.resolve("summaries"));
 
     List<ObjectNode> summaries = new ArrayList<>();
     if (rawStore != null) {
