@@ -33,11 +33,16 @@ import picocli.CommandLine.Option;
  * <p>Exit 0 when every implementation that ran finished and all agree (one stopped for going over
  * the memory budget is reported, not a failure: it does not fit); 1 otherwise; 2 for bad usage.
  */
-@Command(name = "bench.sh", mixinStandardHelpOptions = true, sortOptions = false,
-    description = {"Benchmark process: Spark, DuckDB SQL and pandas on the same generated raw data, with",
-        "Spark's (and DuckDB's) floors; check that they agree; report wall time, rows/s, MB/s,",
-        "MB/s per core and peak RSS under the build directory's bench/ folder."})
+@Command(name = "scripts/bench.sh", sortOptions = false,
+    description = {"Benchmark process: Spark, DuckDB SQL and pandas on the same generated",
+        "raw data, and the engines' floors; check that they agree; report wall time,",
+        "setup time, rows/s, MB/s, MB/s per core and peak RSS in",
+        "BUILD_DIR/bench/report.md and report.json. The script also takes --no-install:",
+        "never install python3-pandas (pandas is then skipped when it is missing).", ""})
 public final class BenchRunner implements Callable<Integer> {
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
+  boolean help;
+
   /** Locations at scale 1 (with the default 730 days and 2% dirt: about 1 GB of CSV, 27 M rows). */
   static final int LOCATIONS_AT_SCALE_1 = 5000;
 
@@ -92,27 +97,27 @@ public final class BenchRunner implements Callable<Integer> {
   String sparkHeap;
 
   @Option(names = "--duckdb-memory-limit", paramLabel = "SIZE",
-      description = "DuckDB's memory_limit, e.g. 8GB (default: 60% of the memory budget, so that DuckDB spills to"
+      description = "DuckDB's memory_limit, e.g. 8GB (default: 60%% of the memory budget, so that DuckDB spills to"
           + " disk before it is stopped).")
   String duckdbMemoryLimit;
 
   @Option(names = "--memory-budget-gb", paramLabel = "GB",
       description = "Stop an implementation whose resident memory goes over this: it does not fit"
-          + " (default: 85% of the memory available at start).")
+          + " (default: 85%% of the memory available at start).")
   Double memoryBudgetGb;
 
   @Option(names = "--timeout-minutes", paramLabel = "N", defaultValue = "60",
       description = "Stop an implementation after this long (default: ${DEFAULT-VALUE}).")
   long timeoutMinutes;
 
-  @Option(names = "--spark-jvm-option", paramLabel = "OPTION",
+  @Option(names = "--spark-jvm-option", paramLabel = "OPTION", hidden = true,
       description = "A JVM option for the Spark JVMs (Spark's Java 17 module options; scripts/bench.sh passes them).")
   List<String> sparkJvmOptions = new ArrayList<>();
 
-  @Option(names = "--home", paramLabel = "DIR", description = "The project checkout (default: the working directory).")
+  @Option(names = "--home", paramLabel = "DIR", hidden = true, description = "The project checkout (default: the working directory).")
   Path home = Path.of(".");
 
-  @Option(names = "--build-dir", paramLabel = "DIR", description = "The Maven build directory (default: HOME/target).")
+  @Option(names = "--build-dir", paramLabel = "DIR", hidden = true, description = "The Maven build directory (default: HOME/target).")
   Path buildDir;
 
   public static void main(String[] args) {
@@ -127,6 +132,12 @@ public final class BenchRunner implements Callable<Integer> {
     Path reports = (reportDir == null ? buildDir.resolve("bench") : reportDir).toAbsolutePath().normalize();
     if (!(scale > 0) || (locations != null && locations < 1)) {
       throw new CommandLine.ParameterException(new CommandLine(this), "--scale must be above 0 and --locations at least 1");
+    }
+    for (List<String> names : java.util.Arrays.asList(only, skip)) {
+      if (names != null && !Implementations.NAMES.containsAll(names)) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "unknown implementation in " + names
+            + ": use " + String.join(", ", Implementations.NAMES));
+      }
     }
     int locationCount = locations != null ? locations : Math.max(1, (int) Math.round(LOCATIONS_AT_SCALE_1 * scale));
     List<String> diseases = SettingsLoader.forInvocation(home.resolve("conf").toString()).load("local", List.of())

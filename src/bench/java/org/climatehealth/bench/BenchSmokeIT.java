@@ -24,8 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BenchSmokeIT {
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final List<String> ALL = List.of("spark", "duckdb", "pandas", "spark-read-count",
-      "spark-csv-to-parquet", "duckdb-read-count", "duckdb-csv-to-parquet");
 
   @TempDir Path dir;
 
@@ -62,7 +60,7 @@ class BenchSmokeIT {
             impl.get("wall_seconds").asDouble());
       }
     }
-    assertThat(names).containsExactlyElementsOf(ALL);
+    assertThat(names).containsExactlyElementsOf(Implementations.NAMES);
 
     JsonNode agreement = report.get("agreement");
     assertThat(agreement.get("passed").asBoolean()).isTrue();

@@ -20,6 +20,10 @@ final class Implementations {
   /** The Python program of the pandas implementation, in the checkout. */
   static final String PANDAS_SCRIPT = "src/bench/python/process_pandas.py";
 
+  /** Every implementation's name, in the order they run. */
+  static final List<String> NAMES = List.of("spark", "duckdb", "pandas", "spark-read-count", "spark-csv-to-parquet",
+      "duckdb-read-count", "duckdb-csv-to-parquet");
+
   enum Kind { PROCESS, FLOOR }
 
   /**
@@ -100,6 +104,9 @@ final class Implementations {
     for (String engine : List.of("spark", "duckdb")) {
       all.add(floor(engine, "count", "read every raw CSV and count its rows"));
       all.add(floor(engine, "parquet", "typed CSV to Parquet, no validation or join"));
+    }
+    if (!all.stream().map(Impl::name).toList().equals(NAMES)) {
+      throw new IllegalStateException("NAMES does not list the implementations in order");
     }
     return all;
   }
