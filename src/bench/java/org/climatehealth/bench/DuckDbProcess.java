@@ -30,6 +30,7 @@ import org.climatehealth.pipeline.dataset.DailyLocation;
 import org.climatehealth.pipeline.dataset.RawDataset;
 import org.climatehealth.pipeline.dataset.ReasonCode;
 import org.climatehealth.pipeline.ingest.RawHeader;
+import org.climatehealth.pipeline.jobs.DatasetAccounting;
 import org.climatehealth.pipeline.validate.Values;
 
 /**
@@ -117,10 +118,6 @@ public final class DuckDbProcess {
     }
   }
 
-  /** What happened to one dataset's rows. */
-  record Accounting(long rowsRead, long rowsValid, long rowsQuarantined, long duplicatesCollapsed,
-      Map<String, Long> reasons) {}
-
   void run() {
     long started = System.nanoTime();
     Map<RawDataset, List<Header>> headers = discover();
@@ -137,13 +134,13 @@ public final class DuckDbProcess {
       exec(db, "SET disabled_optimizers = 'in_clause'");
       timings.ready().fact("duckdb_version", Sql.single(db, "SELECT version()", String::valueOf)).fact("threads", threads);
 
-      Map<String, Accounting> accounting = new LinkedHashMap<>();
+      Map<String, DatasetAccounting> accounting = new LinkedHashMap<>();
       for (RawDataset dataset : List.of(RawDataset.LOCATIONS, RawDataset.CLIMATE, RawDataset.HEALTH,
           RawDataset.HOSPITAL)) {
         long t = System.nanoTime();
         List<String> rawColumns = check(db, dataset, headers.get(dataset));
         resolveDuplicates(db, dataset);
-        accounting.put(dataset.tableName(), account(db, dataset));
+        accounting.put(dataset.tableName(), account(db, dataset, headers.get(dataset)));
         exec(db, "CREATE TABLE " + clean(dataset) + " AS SELECT "
             + dataset.columnNames().stream().map(c -> id(typed(c)) + " AS " + id(c)).collect(Collectors.joining(", "))
             + " FROM " + checked(dataset) + " WHERE " + OUTCOME + " IS NULL");
@@ -481,7 +478,8 @@ public final class DuckDbProcess {
     exec(db, "DROP TABLE " + duplicates(dataset));
   }
 
-  private static Accounting account(Connection db, RawDataset dataset) {
+  /** The row accounting, in the Spark job's own record (so the run reports have one shape). */
+  private DatasetAccounting account(Connection db, RawDataset dataset, List<Header> headers) {
     long[] counts = new long[3];
     Map<String, Long> reasons = new TreeMap<>();
     Sql.query(db, "SELECT " + OUTCOME + ", count(*) FROM " + checked(dataset) + " GROUP BY ALL", row -> {
@@ -497,7 +495,11 @@ public final class DuckDbProcess {
       }
       return null;
     });
-    return new Accounting(counts[0] + counts[1] + counts[2], counts[0], counts[1], counts[2], reasons);
+    Set<String> unknown = new LinkedHashSet<>();
+    headers.forEach(h -> h.names().stream().filter(n -> !n.isEmpty() && !dataset.columnNames().contains(n))
+        .forEach(unknown::add));
+    return new DatasetAccounting(counts[0] + counts[1] + counts[2], counts[0], counts[1], counts[2], reasons,
+        headers.stream().map(h -> rawRoot.relativize(h.file()).toString()).toList(), List.copyOf(unknown));
   }
 
   // ---- outputs -------------------------------------------------------------------------------
@@ -580,27 +582,14 @@ public final class DuckDbProcess {
         + " SELECT " + columns.stream().map(Sql::id).collect(Collectors.joining(", ")) + " FROM daily";
   }
 
-  private void writeReport(Map<String, Accounting> accounting, long dailyRows, double seconds) {
-    Map<String, Object> datasets = new LinkedHashMap<>();
-    accounting.forEach((name, a) -> {
-      Map<String, Object> facts = new LinkedHashMap<>();
-      facts.put("rows_read", a.rowsRead());
-      facts.put("rows_valid", a.rowsValid());
-      facts.put("rows_quarantined", a.rowsQuarantined());
-      facts.put("duplicates_collapsed", a.duplicatesCollapsed());
-      facts.put("reasons", a.reasons());
-      datasets.put(name, facts);
-    });
-    Map<String, Object> details = new LinkedHashMap<>();
-    details.put("datasets", datasets);
-    details.put("daily_location_rows", dailyRows);
+  private void writeReport(Map<String, DatasetAccounting> accounting, long dailyRows, double seconds) {
     Map<String, Object> report = new LinkedHashMap<>();
     report.put("run_id", RUN_ID);
     report.put("command", "process");
     report.put("implementation", "duckdb");
     report.put("status", "success");
     report.put("duration_s", ChildTimings.round(seconds));
-    report.put("details", details);
+    report.put("details", Map.of("datasets", accounting, "daily_location_rows", dailyRows));
     Json.write(out.resolve("_runs/process/" + RUN_ID + ".json"), report);
   }
 
