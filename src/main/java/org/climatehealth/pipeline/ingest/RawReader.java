@@ -34,6 +34,7 @@ import org.climatehealth.pipeline.storage.StoreUri;
  */
 public final class RawReader {
   /** Internal columns added to every raw row. */
+  /** The row's file as Spark names it ({@code file:///}, {@code s3a://}); see {@link #userSpelling}. */
   public static final String SOURCE_FILE = "_source_file";
   public static final String FIELDS_MISSING = "_fields_missing";
   public static final String FIELDS_EXTRA = "_fields_extra";
@@ -99,12 +100,12 @@ public final class RawReader {
     columns.add(col(FIELD_COUNT).lt(header.size()).as(FIELDS_MISSING));
     columns.add(col(FIELD_COUNT).gt(header.size()).as(FIELDS_EXTRA));
     columns.add(lit(header.size()).as(FIELD_COUNT));
-    columns.add(userSpelling(col(SOURCE_FILE)).as(SOURCE_FILE));
+    columns.add(col(SOURCE_FILE));
     return parsed.select(columns.toArray(Column[]::new));
   }
 
   /** Spark's {@code s3a://} and {@code file:///} paths in the user's spelling: {@code s3://}, {@code file:/}. */
-  private static Column userSpelling(Column path) {
+  public static Column userSpelling(Column path) {
     return regexp_replace(regexp_replace(path, "^s3a://", "s3://"), "^file:///", "file:/");
   }
 }

@@ -118,7 +118,7 @@ public final class ProcessJob {
         rowsWritten.put(dataset, stageTable(publisher, dataset, cleaned.get(dataset),
             accounting.get(dataset.tableName()).rowsValid()));
         if (accounting.get(dataset.tableName()).rowsQuarantined() > 0) {
-          Validation.quarantined(resolved.get(dataset), rawColumns(dataset, headers.get(dataset)))
+          Validation.quarantined(resolved.get(dataset), dataset, rawColumns(dataset, headers.get(dataset)))
               .coalesce(1).write().mode(SaveMode.Overwrite).option("ignoreNullFields", "false")
               .json(processed.uri().sparkPath(publisher.stagingKey(quarantineTable(dataset))));
         }
@@ -197,10 +197,7 @@ public final class ProcessJob {
 
   private Dataset<Row> classify(RawDataset dataset, Map<RawDataset, List<RawHeader>> headers, Dataset<Row> knownIds) {
     Dataset<Row> rows = RawReader.read(spark, raw.uri(), dataset, headers.get(dataset));
-    Dataset<Row> checked = Validation.checkRows(rows, dataset);
-    if (knownIds != null) {
-      checked = Validation.checkLocations(checked, knownIds);
-    }
+    Dataset<Row> checked = Validation.checkRows(rows, dataset, knownIds);
     return Validation.resolveDuplicates(checked, dataset).persist(StorageLevel.MEMORY_AND_DISK());
   }
 

@@ -66,7 +66,7 @@ class DuplicatesTest {
         "quarantined/DUPLICATE_KEY_CONFLICT", 2L,
         "quarantined/OUT_OF_RANGE", 1L));
     assertThat(resolved.where(col(Validation.REASON).equalTo("DUPLICATE_KEY_CONFLICT"))
-        .select(Validation.DETAIL).distinct().collectAsList())
+        .select(Validation.detail(RawDataset.CLIMATE)).distinct().collectAsList())
         .extracting(r -> r.getString(0)).containsExactly("rows with this key differ");
     // every input row is still there, once, with its raw fields and file
     assertThat(resolved.count()).isEqualTo(9);
