@@ -132,9 +132,18 @@ public final class ProcessJob {
         daily = DailyLocationTable.restrictToMonths(daily, range.from(), range.to());
       }
       String dailyStaging = processed.uri().sparkPath(publisher.stagingKey(DailyLocation.PREFIX));
-      // one task per month: one file per month partition, not one per task and month
-      daily.repartition(col(DailyLocation.MONTH)).write().mode(SaveMode.Overwrite)
-          .partitionBy(DailyLocation.MONTH).parquet(dailyStaging);
+      // DailyLocationTable partitions its inputs by location once; the joins on (location_id, date)
+      // may use that partitioning instead of shuffling again on both keys (this write only)
+      String coPartition = "spark.sql.requireAllClusterKeysForCoPartition";
+      String before = spark.conf().get(coPartition, "true");
+      spark.conf().set(coPartition, "false");
+      try {
+        // one task per month: one file per month partition, not one per task and month
+        daily.repartition(col(DailyLocation.MONTH)).write().mode(SaveMode.Overwrite)
+            .partitionBy(DailyLocation.MONTH).parquet(dailyStaging);
+      } finally {
+        spark.conf().set(coPartition, before);
+      }
       // read back from Parquet metadata; an empty result has no file to read
       long dailyRows = processed.list(publisher.stagingKey(DailyLocation.PREFIX)).stream()
           .anyMatch(o -> o.key().endsWith(".parquet")) ? spark.read().parquet(dailyStaging).count() : 0;
@@ -198,7 +207,8 @@ public final class ProcessJob {
   private Dataset<Row> classify(RawDataset dataset, Map<RawDataset, List<RawHeader>> headers, Dataset<Row> knownIds) {
     Dataset<Row> rows = RawReader.read(spark, raw.uri(), dataset, headers.get(dataset));
     Dataset<Row> checked = Validation.checkRows(rows, dataset, knownIds);
-    return Validation.resolveDuplicates(checked, dataset).persist(StorageLevel.MEMORY_AND_DISK());
+    return Validation.rawOnQuarantinedOnly(Validation.resolveDuplicates(checked, dataset),
+        rawColumns(dataset, headers.get(dataset))).persist(StorageLevel.MEMORY_AND_DISK());
   }
 
   private static DatasetAccounting account(RawDataset dataset, Dataset<Row> resolved, List<RawHeader> headers) {

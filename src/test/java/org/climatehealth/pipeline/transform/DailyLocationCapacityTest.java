@@ -94,6 +94,28 @@ class DailyLocationCapacityTest {
         "L1 2024-01-09", "L1 2024-01-10", "L2 2024-01-01");
   }
 
+  @Test
+  void aHospitalThatMovesCountsAtEachLocationForItsOwnReportsOnly() {
+    // H4 reports at L4 on Jan 2 (40, ICU not reported, 20), then at L5 on Jan 4 (60, 6, 30)
+    CleanTables moved = new CleanTables()
+        .location("L4", 1_000)
+        .location("L5", 1_000)
+        .report("2024-01-02", "H4", "L4", 40, null, 20L)
+        .report("2024-01-04", "H4", "L5", 60, 6L, 30L);
+    for (LocalDate day = LocalDate.parse("2024-01-01"); !day.isAfter(LocalDate.parse("2024-01-05")); day = day.plusDays(1)) {
+      moved.rain(day.toString(), "L4", 0.0, 30.0).rain(day.toString(), "L5", 0.0, 30.0);
+    }
+    Dataset<Row> spine = DailyLocationTable.spine(moved.locations(), moved.climate(), moved.health());
+    Collected result = CleanTables.collect(DailyLocationTable.capacityAsOf(spine, moved.hospital()));
+
+    assertThat(result.keys()).containsExactly("L4 2024-01-02", "L4 2024-01-03", "L5 2024-01-04", "L5 2024-01-05");
+    assertThat(result.get("L4", "2024-01-03", "total_beds")).isEqualTo(40L);
+    assertThat(result.get("L4", "2024-01-03", "icu_beds")).isNull(); // no hospital reported a value
+    assertThat(result.get("L4", "2024-01-03", "occupied_beds")).isEqualTo(20L);
+    assertThat(result.get("L5", "2024-01-05", "total_beds")).isEqualTo(60L);
+    assertThat(result.get("L5", "2024-01-05", "icu_beds")).isEqualTo(6L);
+  }
+
   private static void expectCapacity(String date, long total, Long icu, long occupied) {
     assertThat(capacity.get("L1", date, "total_beds")).as("total_beds on %s", date).isEqualTo(total);
     assertThat(capacity.get("L1", date, "icu_beds")).as("icu_beds on %s", date).isEqualTo(icu);
