@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -257,7 +258,47 @@ public final class LocalStorage implements Storage {
       // Keys already refuses '..'; this guards against anything the rules did not foresee
       throw new InvalidKeyException("invalid key '" + key + "': it leaves the store " + uri);
     }
+    requireInside(key, resolved);
     return resolved;
+  }
+
+  /**
+   * Refuses a key whose file, or a directory on its way, is a symbolic link that leads out of the
+   * store (or nowhere): the deepest part of the path that exists must really be below the root.
+   * Links that stay inside the store are followed.
+   */
+  private void requireInside(String key, Path file) {
+    Path existing = file;
+    while (existing != null && existing.startsWith(root)) {
+      if (Files.exists(existing, LinkOption.NOFOLLOW_LINKS)) {
+        Path real;
+        try {
+          real = existing.toRealPath();
+        } catch (IOException e) {
+          if (Files.isSymbolicLink(existing)) {
+            throw new InvalidKeyException("invalid key '" + key + "': " + uri.resolve(key)
+                + " is a symbolic link that leads nowhere (" + e.getClass().getSimpleName() + ")");
+          }
+          existing = existing.getParent(); // removed meanwhile by someone else: look further up
+          continue;
+        }
+        if (!real.startsWith(realRoot())) {
+          throw new InvalidKeyException("invalid key '" + key + "': a symbolic link in " + uri.resolve(key)
+              + " leads out of the store");
+        }
+        return;
+      }
+      existing = existing.getParent();
+    }
+    // not even the root exists yet: nothing to follow
+  }
+
+  private Path realRoot() {
+    try {
+      return root.toRealPath();
+    } catch (IOException e) {
+      throw new StorageException("cannot resolve the store's root " + uri + ": " + e.getMessage(), e);
+    }
   }
 
   private String key(Path file) {
@@ -283,9 +324,11 @@ public final class LocalStorage implements Storage {
       return List.of();
     }
     try (Stream<Path> walk = Files.walk(start)) {
-      return walk.filter(Files::isRegularFile)
+      List<Path> paths = walk.filter(p -> key(p).startsWith(prefix)).toList();
+      // a link out of the store (to a file or a directory) is refused, not skipped
+      paths.stream().filter(Files::isSymbolicLink).forEach(p -> requireInside(key(p), p));
+      return paths.stream().filter(Files::isRegularFile)
           .filter(p -> !p.getFileName().toString().startsWith(TEMP_MARKER))
-          .filter(p -> key(p).startsWith(prefix))
           .sorted(Comparator.comparing(this::key))
           .toList();
     } catch (IOException | UncheckedIOException e) {

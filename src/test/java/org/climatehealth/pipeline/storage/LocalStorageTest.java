@@ -1,6 +1,7 @@
 package org.climatehealth.pipeline.storage;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -17,6 +18,36 @@ class LocalStorageTest extends StorageContractTest {
   protected Storage newStorage() {
     root = tempDir.resolve("store");
     return new LocalStorage(StoreUri.local(root));
+  }
+
+  @Test
+  void symbolicLinksThatLeadOutOfTheStoreAreRefusedForListingReadingAndWriting() throws IOException {
+    Path outside = Files.createDirectories(tempDir.resolve("outside"));
+    Files.writeString(outside.resolve("secret.csv"), "secret");
+    storage.writeText("raw/x.csv", "x");
+    Files.createSymbolicLink(root.resolve("raw/linked.csv"), outside.resolve("secret.csv"));
+    Files.createSymbolicLink(root.resolve("out"), outside);
+
+    assertThatThrownBy(() -> storage.list("raw/")).isInstanceOf(InvalidKeyException.class)
+        .hasMessageContaining("raw/linked.csv").hasMessageContaining("leads out of the store");
+    assertThatThrownBy(() -> storage.readText("raw/linked.csv")).isInstanceOf(InvalidKeyException.class);
+    assertThatThrownBy(() -> storage.readText("out/secret.csv")).isInstanceOf(InvalidKeyException.class);
+    assertThatThrownBy(() -> storage.writeText("out/new.csv", "n")).isInstanceOf(InvalidKeyException.class);
+    assertThatThrownBy(() -> storage.list("")).isInstanceOf(InvalidKeyException.class);
+    assertThat(outside.resolve("new.csv")).doesNotExist();
+    assertThat(outside.resolve("secret.csv")).hasContent("secret");
+  }
+
+  @Test
+  void symbolicLinksInsideTheStoreAndDanglingOnes() throws IOException {
+    storage.writeText("raw/x.csv", "x");
+    Files.createSymbolicLink(root.resolve("raw/alias.csv"), root.resolve("raw/x.csv"));
+    assertThat(storage.readText("raw/alias.csv")).isEqualTo("x");
+    assertThat(storage.list("raw/")).extracting(ObjectInfo::key).containsExactly("raw/alias.csv", "raw/x.csv");
+
+    Files.createSymbolicLink(root.resolve("raw/gone.csv"), tempDir.resolve("nowhere.csv"));
+    assertThatThrownBy(() -> storage.readText("raw/gone.csv")).isInstanceOf(InvalidKeyException.class)
+        .hasMessageContaining("leads nowhere");
   }
 
   @Test
