@@ -152,4 +152,10 @@ public final class GenerateCommand extends PipelineCommand {
     out().printf(Locale.ROOT, "generate: wrote %,d files, %,d rows, %s in %.1f s%n", result.totalFiles(),
         result.totalRows(), Bytes.human(result.totalBytes()), seconds);
   }
+
+  /** {@code generate} writes the raw store: it does not take the processed store's lease. */
+  @Override
+  boolean leased() {
+    return false;
+  }
 }

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.util.function.Supplier;
 import org.climatehealth.pipeline.UsageError;
+import org.climatehealth.pipeline.lease.RunLease;
 import org.climatehealth.pipeline.report.RunRecorder;
 import org.climatehealth.pipeline.report.RunReport;
 import org.climatehealth.pipeline.storage.Storage;
@@ -39,21 +40,34 @@ abstract class PipelineCommand implements Callable<Integer> {
    * processed store and its facts to stdout; a usage error (bad input, exit 2) writes nothing.
    */
   int withReport(Storage processed, RunRecorder recorder, Supplier<Integer> work) {
-    int code;
-    try {
-      code = work.get();
-    } catch (RuntimeException | Error e) {
-      if (!(e instanceof UsageError)) {
-        finish(processed, recorder.failed(e));
+    // taken first: a run that cannot have the store writes nothing, not even a report
+    try (RunLease lease = leased()
+        ? RunLease.acquire(processed, common.runId(), recorder.command(), settings().leaseTtl(), Clock.systemUTC())
+        : null) {
+      int code;
+      try {
+        code = work.get();
+      } catch (RuntimeException | Error e) {
+        if (!(e instanceof UsageError)) {
+          finish(processed, recorder.failed(e));
+        }
+        throw e;
       }
-      throw e;
+      if (code == ExitCodes.GATE_FAILED) {
+        finish(processed, recorder.gateFailed(gateFailure));
+      } else {
+        finish(processed, recorder.succeeded());
+      }
+      return code;
     }
-    if (code == ExitCodes.GATE_FAILED) {
-      finish(processed, recorder.gateFailed(gateFailure));
-    } else {
-      finish(processed, recorder.succeeded());
-    }
-    return code;
+  }
+
+  /**
+   * True when the command writes the processed store's tables or models and so holds its lease
+   * ({@link RunLease}) while it runs: one such run at a time per processed store.
+   */
+  boolean leased() {
+    return true;
   }
 
   /** Set by work that returns {@link ExitCodes#GATE_FAILED}: the one line that says which gate missed. */

@@ -108,4 +108,13 @@ public final class ScanCommand extends PipelineCommand {
     }
     out.println("manifest: " + processed.uri().resolve(RawManifests.key(manifest.runId())));
   }
+
+  /**
+   * {@code scan} reads the raw store and writes only its manifest and report: it does not take the
+   * processed store's lease.
+   */
+  @Override
+  boolean leased() {
+    return false;
+  }
 }

@@ -15,9 +15,11 @@ import org.climatehealth.pipeline.storage.StoreUri;
  * @param diseases the diseases that get a {@code cases_<disease>} column, lower-case
  * @param models training, quality gates and approval ({@code pipeline.models.*})
  * @param predict scoring outputs, risk levels and alerts ({@code pipeline.predict.*})
+ * @param leaseTtl how long a run's lease on the processed store lasts without renewal
+ *     ({@code pipeline.lease-ttl})
  */
 public record Settings(String env, Stores stores, S3Settings s3, SparkSettings spark, List<String> diseases,
-    ModelSettings models, PredictSettings predict) {
+    ModelSettings models, PredictSettings predict, java.time.Duration leaseTtl) {
 
   public Settings {
     diseases = List.copyOf(diseases);

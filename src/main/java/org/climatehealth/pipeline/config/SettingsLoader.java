@@ -287,7 +287,11 @@ public final class SettingsLoader {
     }
     Settings.SparkSettings spark = new Settings.SparkSettings(master, committer, sparkConf);
 
-    return new Settings(env, stores, s3, spark, diseases(c), models(c), predict(c));
+    java.time.Duration leaseTtl = c.getDuration("pipeline.lease-ttl");
+    if (leaseTtl.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
+      throw invalid(c, "pipeline.lease-ttl", "a duration of at least 1s, such as 10m");
+    }
+    return new Settings(env, stores, s3, spark, diseases(c), models(c), predict(c), leaseTtl);
   }
 
   private static S3Settings s3(Config c) {

@@ -28,6 +28,11 @@ public final class RunRecorder {
   private final List<RunReport.Output> outputs = new ArrayList<>();
   private final Map<String, Object> details = new LinkedHashMap<>();
 
+  /** The command this run records. */
+  public String command() {
+    return command;
+  }
+
   public RunRecorder(Clock clock, String runId, String command, String env) {
     this.clock = clock;
     this.runId = runId;
