@@ -150,10 +150,16 @@ public final class RunLease implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    Optional<Holder> current = read(store);
-    if (current.isPresent() && isMine(current.get())) {
-      store.delete(KEY);
-      LOG.info("lease on {} released by run {}", store.uri(), mine.runId());
+    try {
+      Optional<Holder> current = read(store);
+      if (current.isPresent() && isMine(current.get())) {
+        store.delete(KEY);
+        LOG.info("lease on {} released by run {}", store.uri(), mine.runId());
+      }
+    } catch (RuntimeException e) {
+      // the run's own outcome stands; the lease expires by itself and is then taken over
+      LOG.warn("cannot release the lease on {} (it expires by itself within {}): {}", store.uri(), ttl,
+          e.getMessage());
     }
   }
 

@@ -31,6 +31,8 @@ public final class LocalStorage implements Storage {
 
   private final StoreUri uri;
   private final Path root;
+  /** Whether the root folder was there before this store wrote anything. */
+  private final boolean rootExisted;
 
   public LocalStorage(StoreUri uri) {
     if (!uri.isLocal()) {
@@ -38,6 +40,7 @@ public final class LocalStorage implements Storage {
     }
     this.uri = uri;
     this.root = uri.directory();
+    this.rootExisted = Files.exists(root);
   }
 
   @Override
@@ -345,6 +348,10 @@ public final class LocalStorage implements Storage {
     }
   }
 
+  /**
+   * Removes the directories a delete left empty, up to the root; the root too when this store
+   * created it and it is empty again (a run that wrote only its lease leaves no trace).
+   */
   private void pruneEmptyParents(Path dir) {
     Path current = dir;
     while (current != null && current.startsWith(root) && !current.equals(root)) {
@@ -352,6 +359,9 @@ public final class LocalStorage implements Storage {
         return;
       }
       current = current.getParent();
+    }
+    if (root.equals(current) && !rootExisted) {
+      deleteIfEmpty(root);
     }
   }
 

@@ -51,6 +51,19 @@ class LocalStorageTest extends StorageContractTest {
   }
 
   @Test
+  void aRootFolderTheStoreCreatedGoesWhenItIsEmptyAgainAPreExistingOneStays() throws IOException {
+    storage.writeText("_lease/run.json", "{}");
+    storage.delete("_lease/run.json");
+    assertThat(root).doesNotExist();
+
+    Path existing = Files.createDirectories(tempDir.resolve("existing"));
+    Storage store = new LocalStorage(StoreUri.local(existing));
+    store.writeText("_lease/run.json", "{}");
+    store.delete("_lease/run.json");
+    assertThat(existing).isEmptyDirectory();
+  }
+
+  @Test
   void objectsAreFilesBelowTheRoot() {
     storage.writeText("raw/x.csv", "hello");
     assertThat(root.resolve("raw/x.csv")).hasContent("hello");
