@@ -6,10 +6,12 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
@@ -320,24 +322,59 @@ public final class LocalStorage implements Storage {
     return key.startsWith(prefix) || (Files.isDirectory(path) && (key + "/").startsWith(prefix));
   }
 
-  /** Regular files whose keys start with {@code prefix}, sorted by key, in-flight writes excluded. */
+  /**
+   * Regular files whose keys start with {@code prefix}, sorted by key, in-flight writes excluded.
+   * A file or folder that goes away while the tree is walked (a concurrent write's temporary
+   * file, a concurrent delete) is simply not listed.
+   */
   private List<Path> files(String prefix) {
     Path start = searchRoot(prefix);
     if (!Files.isDirectory(start)) {
       return List.of();
     }
-    try (Stream<Path> walk = Files.walk(start)) {
-      List<Path> paths = walk.filter(p -> key(p).startsWith(prefix)).toList();
-      // a link out of the store (to a file or a directory) is refused, not skipped
-      paths.stream().filter(Files::isSymbolicLink).forEach(p -> requireInside(key(p), p));
-      return paths.stream().filter(Files::isRegularFile)
-          .filter(p -> !p.getFileName().toString().startsWith(TEMP_MARKER))
-          .sorted(Comparator.comparing(this::key))
-          .toList();
-    } catch (IOException | UncheckedIOException e) {
+    List<Path> files = new ArrayList<>();
+    try {
+      Files.walkFileTree(start, new SimpleFileVisitor<>() {
+        @Override
+        public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) {
+          if (!key(file).startsWith(prefix) || file.getFileName().toString().startsWith(TEMP_MARKER)) {
+            return FileVisitResult.CONTINUE;
+          }
+          if (attributes.isSymbolicLink()) {
+            // a link out of the store (to a file or a directory) is refused, not skipped
+            requireInside(key(file), file);
+            if (Files.isRegularFile(file)) {
+              files.add(file);
+            }
+          } else if (attributes.isRegularFile()) {
+            files.add(file);
+          }
+          return FileVisitResult.CONTINUE;
+        }
+
+        @Override
+        public FileVisitResult visitFileFailed(Path file, IOException e) throws IOException {
+          if (e instanceof NoSuchFileException) {
+            return FileVisitResult.CONTINUE;
+          }
+          throw e;
+        }
+
+        @Override
+        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
+          if (e == null || e instanceof NoSuchFileException) {
+            return FileVisitResult.CONTINUE;
+          }
+          throw e;
+        }
+      });
+    } catch (IOException e) {
       throw new StorageException("cannot list " + uri.resolve(prefix) + ": " + e.getMessage(), e);
     }
+    files.sort(Comparator.comparing(this::key));
+    return files;
   }
+
 
   private ObjectInfo info(String key, Path file) {
     try {
