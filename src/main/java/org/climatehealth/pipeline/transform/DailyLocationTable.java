@@ -213,8 +213,8 @@ public final class DailyLocationTable {
    * report date; the keys join that stream of changes, and a window per location sums the changes
    * up to each date (also counting, per column, the hospitals with a value, so that a sum over
    * none is null). Joining each key to the location's reports and filtering on the interval was
-   * quadratic: every date of a location met every report of it (18 s of the 29 s of daily_location
-   * on 250 locations x 3650 days).
+   * quadratic: every date of a location met every report of it (the stage that held it went from
+   * 18 s to 10 s on 250 locations x 3650 days, and the gap grows with the reports per location).
    *
    * @param keys rows with at least {@code location_id, date}, unique on them (e.g. the spine)
    */
