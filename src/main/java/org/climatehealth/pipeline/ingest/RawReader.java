@@ -33,7 +33,8 @@ import org.climatehealth.pipeline.storage.StoreUri;
  * null.
  */
 public final class RawReader {
-  /** Internal columns added to every raw row. */
+  // Internal columns added to every raw row.
+
   /** The row's file as Spark names it ({@code file:///}, {@code s3a://}); see {@link #userSpelling}. */
   public static final String SOURCE_FILE = "_source_file";
   public static final String FIELDS_MISSING = "_fields_missing";

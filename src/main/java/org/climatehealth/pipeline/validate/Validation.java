@@ -95,7 +95,7 @@ public final class Validation {
     if (knownIds == null) {
       rules = rules.stream().filter(r -> r.reason() != ReasonCode.UNKNOWN_LOCATION).toList();
     }
-    Dataset<Row> checked = withReasons(withValues, rules, dataset);
+    Dataset<Row> checked = withReasons(withValues, rules);
     return checked.drop(dataset.columnNames().stream().map(Validation::present).toArray(String[]::new))
         .drop(KNOWN_ID);
   }
@@ -242,13 +242,13 @@ public final class Validation {
    * method for the whole read-and-check stage, and the JVM does not compile a method of over 8,000
    * bytes of bytecode: with details beside the reasons it ran interpreted, three times slower).
    */
-  private static Dataset<Row> withReasons(Dataset<Row> rows, List<Rule> rules, RawDataset dataset) {
+  private static Dataset<Row> withReasons(Dataset<Row> rows, List<Rule> rules) {
     Column rule = null;
     for (int i = 0; i < rules.size(); i++) {
       Column hit = rules.get(i).violated();
       rule = rule == null ? when(hit, lit(i)) : rule.when(hit, lit(i));
     }
-    return rows.withColumn(RULE, rule).withColumn(REASON, reasonOf(col(RULE), rules(dataset)));
+    return rows.withColumn(RULE, rule).withColumn(REASON, reasonOf(col(RULE), rules));
   }
 
   /**
