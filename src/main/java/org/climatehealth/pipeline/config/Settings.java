@@ -17,9 +17,11 @@ import org.climatehealth.pipeline.storage.StoreUri;
  * @param predict scoring outputs, risk levels and alerts ({@code pipeline.predict.*})
  * @param leaseTtl how long a run's lease on the processed store lasts without renewal
  *     ({@code pipeline.lease-ttl})
+ * @param quality dataset-level quality checks of process ({@code pipeline.quality.*})
  */
 public record Settings(String env, Stores stores, S3Settings s3, SparkSettings spark, List<String> diseases,
-    ModelSettings models, PredictSettings predict, java.time.Duration leaseTtl) {
+    ModelSettings models, PredictSettings predict, java.time.Duration leaseTtl,
+    org.climatehealth.pipeline.quality.QualitySettings quality) {
 
   public Settings {
     diseases = List.copyOf(diseases);

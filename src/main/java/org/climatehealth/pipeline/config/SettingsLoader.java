@@ -28,6 +28,8 @@ import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.climatehealth.pipeline.dataset.RawDataset;
+import org.climatehealth.pipeline.quality.QualitySettings;
 import org.climatehealth.pipeline.storage.InvalidStoreUriException;
 import org.climatehealth.pipeline.storage.ObjectNotFoundException;
 import org.climatehealth.pipeline.storage.Storage;
@@ -291,7 +293,7 @@ public final class SettingsLoader {
     if (leaseTtl.compareTo(java.time.Duration.ofSeconds(1)) < 0) {
       throw invalid(c, "pipeline.lease-ttl", "a duration of at least 1s, such as 10m");
     }
-    return new Settings(env, stores, s3, spark, diseases(c), models(c), predict(c), leaseTtl);
+    return new Settings(env, stores, s3, spark, diseases(c), models(c), predict(c), leaseTtl, quality(c));
   }
 
   private static S3Settings s3(Config c) {
@@ -403,6 +405,79 @@ public final class SettingsLoader {
       // reported below
     }
     throw invalid(c, "pipeline.s3.endpoint", "empty (AWS) or an http(s) URL such as http://127.0.0.1:9000");
+  }
+
+  private static QualitySettings quality(Config c) {
+    String base = "pipeline.quality";
+    int historyRuns = c.getInt(base + ".history-runs");
+    if (historyRuns < 1 || historyRuns > 100) {
+      throw invalid(c, base + ".history-runs", "a whole number of runs from 1 to 100");
+    }
+    String reference = c.getString(base + ".freshness-reference").trim().toLowerCase(Locale.ROOT);
+    if (!reference.equals("data") && !reference.equals("today")) {
+      throw invalid(c, base + ".freshness-reference", "one of data, today");
+    }
+    Map<String, QualitySettings.DatasetChecks> datasets = new LinkedHashMap<>();
+    for (String dataset : QualitySettings.DATASETS) {
+      String prefix = base + "." + dataset + ".";
+      QualitySettings.RowCount rowCount = QualitySettings.RowCount.OFF;
+      if (c.hasPath(prefix + "row-count")) {
+        long min = c.getLong(prefix + "row-count.min");
+        long max = c.getLong(prefix + "row-count.max");
+        if (min < 0) {
+          throw invalid(c, prefix + "row-count.min", "a whole number of rows, at least 0");
+        }
+        if (max < 0 || (max > 0 && max < min)) {
+          throw invalid(c, prefix + "row-count.max", "0 (no upper bound) or a whole number at least row-count.min");
+        }
+        rowCount = new QualitySettings.RowCount(level(c, prefix + "row-count.level"), min, max);
+      }
+      QualitySettings.Completeness completeness = QualitySettings.Completeness.OFF;
+      if (c.hasPath(prefix + "completeness")) {
+        List<String> columns = c.getStringList(prefix + "completeness.columns").stream()
+            .map(s -> s.trim().toLowerCase(Locale.ROOT)).toList();
+        List<String> optional = RawDataset.valueOf(dataset.toUpperCase(Locale.ROOT)).columns().stream()
+            .filter(col -> !col.required()).map(RawDataset.Column::name).toList();
+        for (String column : columns) {
+          if (!optional.contains(column)) {
+            throw invalid(c, prefix + "completeness.columns", "optional columns of " + dataset + ": "
+                + String.join(", ", optional) + " (got '" + column + "')");
+          }
+        }
+        completeness = new QualitySettings.Completeness(level(c, prefix + "completeness.level"),
+            number(c, prefix + "completeness.min-share", 0, 1), columns);
+      }
+      QualitySettings.Check freshness = check(c, prefix + "freshness", "max-age-days", 0, 36500);
+      if (freshness.enabled() && freshness.threshold() != Math.rint(freshness.threshold())) {
+        throw invalid(c, prefix + "freshness.max-age-days", "a whole number of days");
+      }
+      datasets.put(dataset, new QualitySettings.DatasetChecks(rowCount,
+          check(c, prefix + "row-drop", "min-ratio", 0, 1),
+          freshness,
+          completeness,
+          check(c, prefix + "quarantine-share", "max-share", 0, 1),
+          check(c, prefix + "known-location", "min-share", 0, 1)));
+    }
+    return new QualitySettings(historyRuns, QualitySettings.FreshnessReference.valueOf(reference.toUpperCase(Locale.ROOT)),
+        datasets);
+  }
+
+  /** A quality check {@code key} with its level and one threshold; OFF when the dataset has no such check. */
+  private static QualitySettings.Check check(Config c, String key, String threshold, double min, double max) {
+    if (!c.hasPath(key)) {
+      return QualitySettings.Check.OFF;
+    }
+    return new QualitySettings.Check(level(c, key + ".level"), number(c, key + "." + threshold, min, max));
+  }
+
+  private static QualitySettings.Level level(Config c, String key) {
+    String level = c.getString(key).trim().toLowerCase(Locale.ROOT);
+    return switch (level) {
+      case "off" -> QualitySettings.Level.OFF;
+      case "warn" -> QualitySettings.Level.WARN;
+      case "error" -> QualitySettings.Level.ERROR;
+      default -> throw invalid(c, key, "one of off, warn, error");
+    };
   }
 
   private static List<String> diseases(Config c) {

@@ -19,6 +19,7 @@ public final class TestSettings {
   public static Settings of(String env, Settings.Stores stores, S3Settings s3, Settings.SparkSettings spark,
       List<String> diseases) {
     Settings defaults = local();
-    return new Settings(env, stores, s3, spark, diseases, defaults.models(), defaults.predict(), defaults.leaseTtl());
+    return new Settings(env, stores, s3, spark, diseases, defaults.models(), defaults.predict(), defaults.leaseTtl(),
+        defaults.quality());
   }
 }
