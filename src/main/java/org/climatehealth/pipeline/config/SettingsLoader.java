@@ -316,8 +316,57 @@ public final class SettingsLoader {
       throw invalid(c, "pipeline.s3.max-attempts", "a whole number from 1 to 50");
     }
     S3Settings s3 = new S3Settings(endpoint, c.getBoolean("pipeline.s3.path-style-access"), region,
-        threshold, partSize, attempts);
+        threshold, partSize, attempts, s3Retry(c), s3Encryption(c));
     return s3;
+  }
+
+  private static S3Settings.Retry s3Retry(Config c) {
+    java.time.Duration interval = positiveDuration(c, "pipeline.s3.retry.interval");
+    java.time.Duration maxBackoff = positiveDuration(c, "pipeline.s3.retry.max-backoff");
+    if (maxBackoff.compareTo(interval) < 0) {
+      throw invalid(c, "pipeline.s3.retry.max-backoff", "at least pipeline.s3.retry.interval ("
+          + interval.toMillis() + " ms)");
+    }
+    int limit = c.getInt("pipeline.s3.retry.limit");
+    if (limit < 0 || limit > 100) {
+      throw invalid(c, "pipeline.s3.retry.limit", "a whole number from 0 to 100");
+    }
+    int throttleLimit = c.getInt("pipeline.s3.retry.throttle-limit");
+    if (throttleLimit < 0 || throttleLimit > 100) {
+      throw invalid(c, "pipeline.s3.retry.throttle-limit", "a whole number from 0 to 100");
+    }
+    return new S3Settings.Retry(interval, maxBackoff, limit,
+        positiveDuration(c, "pipeline.s3.retry.throttle-interval"), throttleLimit,
+        c.getBoolean("pipeline.s3.retry.http-5xx"),
+        positiveDuration(c, "pipeline.s3.connect-timeout"),
+        positiveDuration(c, "pipeline.s3.request-timeout"));
+  }
+
+  private static java.time.Duration positiveDuration(Config c, String key) {
+    java.time.Duration value = c.getDuration(key);
+    if (value.toMillis() < 1) {
+      throw invalid(c, key, "a duration of at least 1ms, such as 500ms or 30s");
+    }
+    return value;
+  }
+
+  private static S3Settings.Encryption s3Encryption(Config c) {
+    String text = c.getString("pipeline.s3.encryption.algorithm").trim();
+    S3Settings.Algorithm algorithm = null;
+    for (S3Settings.Algorithm candidate : S3Settings.Algorithm.values()) {
+      if (candidate.configName().equalsIgnoreCase(text)) {
+        algorithm = candidate;
+      }
+    }
+    if (algorithm == null) {
+      throw invalid(c, "pipeline.s3.encryption.algorithm", "\"\" (none), \"SSE-S3\" or \"SSE-KMS\"");
+    }
+    String key = c.getString("pipeline.s3.encryption.kms-key-id").trim();
+    if (!key.isEmpty() && algorithm != S3Settings.Algorithm.SSE_KMS) {
+      throw invalid(c, "pipeline.s3.encryption.kms-key-id",
+          "empty unless pipeline.s3.encryption.algorithm = \"SSE-KMS\" (a KMS key id is for SSE-KMS only)");
+    }
+    return new S3Settings.Encryption(algorithm, key.isEmpty() ? Optional.empty() : Optional.of(key));
   }
 
   private static ModelSettings models(Config c) {

@@ -53,9 +53,38 @@ public final class SparkStoreConfig {
         ? DEFAULT_CREDENTIALS_PROVIDER + "," + ANONYMOUS_CREDENTIALS_PROVIDER
         : DEFAULT_CREDENTIALS_PROVIDER);
     options.put("fs.s3a.attempts.maximum", Integer.toString(s3.maxAttempts()));
+    retryOptions(s3.retry(), options);
+    encryptionOptions(s3.encryption(), options);
     // the user's s3:// spelling, should a path reach Hadoop unmapped
     options.put("fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
     return options;
+  }
+
+  /** S3A back-off and timeouts ({@code pipeline.s3.retry.*}, the timeouts of {@code pipeline.s3}). */
+  private static void retryOptions(S3Settings.Retry retry, Map<String, String> options) {
+    options.put("fs.s3a.retry.limit", Integer.toString(retry.limit()));
+    options.put("fs.s3a.retry.interval", millis(retry.interval()));
+    options.put("fs.s3a.retry.throttle.limit", Integer.toString(retry.throttleLimit()));
+    options.put("fs.s3a.retry.throttle.interval", millis(retry.throttleInterval()));
+    options.put("fs.s3a.retry.http.5xx.errors", Boolean.toString(retry.http5xx()));
+    options.put("fs.s3a.connection.establish.timeout", millis(retry.connectTimeout()));
+    options.put("fs.s3a.connection.request.timeout", millis(retry.requestTimeout()));
+  }
+
+  /**
+   * Server-side encryption of S3A writes; nothing for none, so that a runtime's own setting (a
+   * Glue security configuration) stays. The key id is not a secret, but only SSE-KMS carries one.
+   */
+  private static void encryptionOptions(S3Settings.Encryption encryption, Map<String, String> options) {
+    if (!encryption.enabled()) {
+      return;
+    }
+    options.put("fs.s3a.encryption.algorithm", encryption.algorithm().configName());
+    encryption.kmsKeyId().ifPresent(key -> options.put("fs.s3a.encryption.key", key));
+  }
+
+  private static String millis(java.time.Duration duration) {
+    return duration.toMillis() + "ms";
   }
 
   /**

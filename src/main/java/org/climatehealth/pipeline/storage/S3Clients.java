@@ -9,8 +9,11 @@ import software.amazon.awssdk.auth.credentials.AnonymousCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProviderChain;
 import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
 import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
 import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.retries.api.BackoffStrategy;
+import software.amazon.awssdk.retries.api.RetryStrategy;
 import software.amazon.awssdk.services.s3.S3AsyncClient;
 import software.amazon.awssdk.services.s3.S3BaseClientBuilder;
 import software.amazon.awssdk.services.s3.S3Client;
@@ -143,13 +146,35 @@ public final class S3Clients implements AutoCloseable {
         .credentialsProvider(credentials(settings))
         .forcePathStyle(settings.pathStyleAccess())
         .overrideConfiguration(ClientOverrideConfiguration.builder()
-            .retryStrategy(retry -> retry.maxAttempts(settings.maxAttempts()))
+            .retryStrategy(retryStrategy(settings))
+            // one attempt of one request (a part, not a whole upload in parts), connecting included
+            .apiCallAttemptTimeout(settings.retry().requestTimeout())
             .build());
     settings.endpoint().ifPresent(endpoint -> {
       builder.endpointOverride(endpoint);
       checksumsWhenRequired(builder);
     });
     return builder;
+  }
+
+  /**
+   * The SDK's standard retry strategy (retry mode STANDARD: throttling, 5xx, connection and
+   * timeout failures are retried) with the configured attempts and exponential back-off with
+   * jitter: {@code pipeline.s3.retry.interval} doubling up to {@code max-backoff}, and
+   * {@code throttle-interval} as the base after a 503 SlowDown.
+   */
+  public static RetryStrategy retryStrategy(S3Settings settings) {
+    S3Settings.Retry retry = settings.retry();
+    return AwsRetryStrategy.standardRetryStrategy().toBuilder()
+        .maxAttempts(settings.maxAttempts())
+        .backoffStrategy(BackoffStrategy.exponentialDelay(retry.interval(), retry.maxBackoff()))
+        .throttlingBackoffStrategy(BackoffStrategy.exponentialDelay(retry.throttleInterval(),
+            max(retry.throttleInterval(), retry.maxBackoff())))
+        .build();
+  }
+
+  private static java.time.Duration max(java.time.Duration a, java.time.Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 
   /**

@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.climatehealth.pipeline.config.S3Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -28,10 +29,14 @@ import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.GetObjectRequest;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.ListMultipartUploadsResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.NoSuchKeyException;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.CopyObjectRequest;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.ServerSideEncryption;
 import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
@@ -227,11 +232,34 @@ public final class S3Storage implements Storage {
           objects += keys.stream().filter(k -> !k.endsWith("/")).count();
         }
       }
+      abortUploads(prefix);
     } catch (SdkException e) {
       throw failure("delete", prefix, e);
     }
     LOG.debug("deleted {} objects under {}", objects, uri.resolve(prefix));
     return objects;
+  }
+
+  /**
+   * Aborts the multipart uploads under {@code prefix} that were started and never completed or
+   * aborted (a writer that died: the S3A magic committer's uploads complete only at job commit), so
+   * their parts stop costing storage and nothing of them can appear later.
+   */
+  private void abortUploads(String prefix) {
+    try {
+      for (ListMultipartUploadsResponse page : s3().listMultipartUploadsPaginator(b -> b.bucket(bucket)
+          .prefix(root + prefix))) {
+        for (MultipartUpload upload : page.uploads()) {
+          s3().abortMultipartUpload(b -> b.bucket(bucket).key(upload.key()).uploadId(upload.uploadId()));
+          LOG.debug("aborted the pending upload of {}", upload.key());
+        }
+      }
+    } catch (S3Exception e) {
+      if (!isNotImplemented(e)) {
+        throw e;
+      }
+      LOG.debug("{} cannot list multipart uploads: none aborted under {}", uri, prefix);
+    }
   }
 
   @Override
@@ -240,8 +268,8 @@ public final class S3Storage implements Storage {
     Keys.key(target);
     try {
       // server-side copy: the target appears whole; then the source goes
-      s3().copyObject(b -> b.sourceBucket(bucket).sourceKey(uri.objectKey(source))
-          .destinationBucket(bucket).destinationKey(uri.objectKey(target)));
+      s3().copyObject(encrypted(CopyObjectRequest.builder().sourceBucket(bucket).sourceKey(uri.objectKey(source))
+          .destinationBucket(bucket).destinationKey(uri.objectKey(target))).build());
     } catch (SdkException e) {
       throw isNotFound(e) ? notFound(source) : failure("move " + source + " to", target, e);
     }
@@ -256,7 +284,8 @@ public final class S3Storage implements Storage {
   public void createFolder(String key) {
     Keys.key(key);
     try {
-      s3().putObject(b -> b.bucket(bucket).key(uri.objectKey(key) + "/"), RequestBody.empty());
+      s3().putObject(encrypted(PutObjectRequest.builder().bucket(bucket).key(uri.objectKey(key) + "/")).build(),
+          RequestBody.empty());
     } catch (SdkException e) {
       throw failure("create folder", key, e);
     }
@@ -405,11 +434,42 @@ public final class S3Storage implements Storage {
 
   /** A PutObject carrying the content's MD5 as metadata. */
   private PutObjectRequest putRequest(String key, String md5Hex) {
-    return PutObjectRequest.builder()
+    return encrypted(PutObjectRequest.builder()
         .bucket(bucket)
         .key(uri.objectKey(key))
-        .metadata(Map.of(MD5_METADATA, md5Hex))
+        .metadata(Map.of(MD5_METADATA, md5Hex)))
         .build();
+  }
+
+  /**
+   * The configured server-side encryption ({@code pipeline.s3.encryption}) on a PutObject, which
+   * the transfer manager also copies into the CreateMultipartUpload of an upload in parts.
+   */
+  private PutObjectRequest.Builder encrypted(PutObjectRequest.Builder request) {
+    S3Settings.Encryption encryption = clients.settings().encryption();
+    switch (encryption.algorithm()) {
+      case SSE_S3 -> request.serverSideEncryption(ServerSideEncryption.AES256);
+      case SSE_KMS -> {
+        request.serverSideEncryption(ServerSideEncryption.AWS_KMS);
+        encryption.kmsKeyId().ifPresent(request::ssekmsKeyId);
+      }
+      case NONE -> { }
+    }
+    return request;
+  }
+
+  /** The same for the target of a server-side copy (a copy is a new write: it is not inherited). */
+  private CopyObjectRequest.Builder encrypted(CopyObjectRequest.Builder request) {
+    S3Settings.Encryption encryption = clients.settings().encryption();
+    switch (encryption.algorithm()) {
+      case SSE_S3 -> request.serverSideEncryption(ServerSideEncryption.AES256);
+      case SSE_KMS -> {
+        request.serverSideEncryption(ServerSideEncryption.AWS_KMS);
+        encryption.kmsKeyId().ifPresent(request::ssekmsKeyId);
+      }
+      case NONE -> { }
+    }
+    return request;
   }
 
   /** The same for content sent in one piece, which the store also checks against the MD5. */

@@ -34,15 +34,23 @@ class SparkStoreConfigTest {
   void aCustomHttpEndpointGivesPathStyleS3aWithoutTls() {
     Settings settings = settings(new Stores(LOCAL, S3, LOCAL), PROXY, "magic");
 
-    assertThat(SparkStoreConfig.hadoopOptions(settings)).containsExactlyInAnyOrderEntriesOf(Map.of(
-        "fs.s3a.endpoint", "http://127.0.0.1:9000",
-        "fs.s3a.path.style.access", "true",
-        "fs.s3a.endpoint.region", "us-east-1",
-        "fs.s3a.connection.ssl.enabled", "false",
-        "fs.s3a.aws.credentials.provider", "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider,"
-            + "org.apache.hadoop.fs.s3a.AnonymousAWSCredentialsProvider",
-        "fs.s3a.attempts.maximum", "5",
-        "fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem"));
+    assertThat(SparkStoreConfig.hadoopOptions(settings)).containsExactlyInAnyOrderEntriesOf(Map.ofEntries(
+        Map.entry("fs.s3a.endpoint", "http://127.0.0.1:9000"),
+        Map.entry("fs.s3a.path.style.access", "true"),
+        Map.entry("fs.s3a.endpoint.region", "us-east-1"),
+        Map.entry("fs.s3a.connection.ssl.enabled", "false"),
+        Map.entry("fs.s3a.aws.credentials.provider", "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider,"
+            + "org.apache.hadoop.fs.s3a.AnonymousAWSCredentialsProvider"),
+        Map.entry("fs.s3a.attempts.maximum", "5"),
+        // the default back-off and timeouts (S3Settings.Retry.DEFAULT, as in reference.conf)
+        Map.entry("fs.s3a.retry.limit", "7"),
+        Map.entry("fs.s3a.retry.interval", "500ms"),
+        Map.entry("fs.s3a.retry.throttle.limit", "20"),
+        Map.entry("fs.s3a.retry.throttle.interval", "500ms"),
+        Map.entry("fs.s3a.retry.http.5xx.errors", "true"),
+        Map.entry("fs.s3a.connection.establish.timeout", "30000ms"),
+        Map.entry("fs.s3a.connection.request.timeout", "60000ms"),
+        Map.entry("fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem")));
   }
 
   @Test
