@@ -2,9 +2,11 @@ package org.climatehealth.pipeline.cli;
 
 import java.io.PrintWriter;
 import java.time.Clock;
+import java.util.Map;
 import java.util.function.Supplier;
 import org.climatehealth.pipeline.UsageError;
 import org.climatehealth.pipeline.lease.RunLease;
+import org.climatehealth.pipeline.publish.Publisher;
 import org.climatehealth.pipeline.report.RunRecorder;
 import org.climatehealth.pipeline.report.RunReport;
 import org.climatehealth.pipeline.storage.Storage;
@@ -46,6 +48,15 @@ abstract class PipelineCommand implements Callable<Integer> {
         : null) {
       int code;
       try {
+        if (lease != null) {
+          // what runs that died left half-published is finished first, so this run reads and
+          // replaces complete tables
+          Publisher.Recovery recovery = Publisher.recover(processed);
+          if (!recovery.isEmpty()) {
+            recorder.detail("recovered", Map.of("publishes_completed", recovery.publishesCompleted(),
+                "staged_objects_removed", recovery.stagedObjectsRemoved()));
+          }
+        }
         code = work.get();
       } catch (RuntimeException | Error e) {
         if (!(e instanceof UsageError)) {

@@ -169,14 +169,17 @@ public final class PredictJob {
 
             List<String> dates = new ArrayList<>(byDate.keySet());
             TreeSet<String> owned = datesBetween(from, to);
-            publish(publisher, PREDICTIONS, owned, predictionRows);
-            publish(publisher, FORECASTS, owned, predictionRows * 7);
-            publish(publisher, ALERTS, owned, alertRows);
+            List<RunReport.Output> outputs = new ArrayList<>();
+            outputs.add(publish(publisher, PREDICTIONS, owned, predictionRows));
+            outputs.add(publish(publisher, FORECASTS, owned, predictionRows * 7));
+            outputs.add(publish(publisher, ALERTS, owned, alertRows));
             if (unscored > 0) {
               publisher.publishWhole(unscoredTable());
-              recorder.output(new RunReport.Output(processed.uri().resolve(unscoredTable()).toString(), null, null,
+              outputs.add(new RunReport.Output(processed.uri().resolve(unscoredTable()).toString(), null, null,
                   unscored, null));
             }
+            publisher.commit();
+            outputs.forEach(recorder::output);
             recorder.detail("dates", Map.of("from", from.toString(), "to", to.toString(), "with_data", dates.size()));
             recorder.detail("models", Map.of(RiskModel.NAME, riskVersion.version(), ForecastModel.NAME,
                 forecastVersion.version()));
@@ -266,10 +269,10 @@ public final class PredictJob {
     }
   }
 
-  private void publish(Publisher publisher, String table, TreeSet<String> owned, long rows) {
+  /** Plans a table's publish; returns its entry for the run report. */
+  private RunReport.Output publish(Publisher publisher, String table, TreeSet<String> owned, long rows) {
     Publisher.Published published = publisher.publishPartitioned(table, STAGED_PARTITION, PARTITION, owned::contains);
-    recorder.output(new RunReport.Output(processed.uri().resolve(table).toString(), null, null, rows,
-        published.partitions()));
+    return new RunReport.Output(processed.uri().resolve(table).toString(), null, null, rows, published.partitions());
   }
 
   private static TreeSet<String> datesBetween(LocalDate from, LocalDate to) {

@@ -24,6 +24,7 @@ import org.climatehealth.pipeline.dataset.RawDataset;
 import org.climatehealth.pipeline.ingest.InvalidInputException;
 import org.climatehealth.pipeline.ingest.RawHeader;
 import org.climatehealth.pipeline.ingest.RawReader;
+import org.climatehealth.pipeline.publish.FaultInjection;
 import org.climatehealth.pipeline.publish.Publisher;
 import org.climatehealth.pipeline.report.RunRecorder;
 import org.climatehealth.pipeline.report.RunReport;
@@ -131,6 +132,7 @@ public final class ProcessJob {
       if (!range.isAll()) {
         daily = DailyLocationTable.restrictToMonths(daily, range.from(), range.to());
       }
+      FaultInjection.reached("stage.daily_location");
       String dailyStaging = processed.uri().sparkPath(publisher.stagingKey(DailyLocation.PREFIX));
       // DailyLocationTable partitions its inputs by location once; the joins on (location_id, date)
       // may use that partitioning instead of shuffling again on both keys (this write only)
@@ -153,22 +155,25 @@ public final class ProcessJob {
 
       t = System.nanoTime();
       Predicate<String> owned = range::covers;
+      List<RunReport.Output> outputs = new ArrayList<>();
       for (RawDataset dataset : RawDataset.values()) {
         Publisher.Published published = dataset.dateColumn().isPresent()
             ? publisher.publishPartitioned(dataset.processedPrefix(), DailyLocation.MONTH, owned)
             : publisher.publishWhole(dataset.processedPrefix());
         DatasetAccounting numbers = accounting.get(dataset.tableName());
-        recorder.output(new RunReport.Output(processed.uri().resolve(dataset.processedPrefix()).toString(), null, null,
+        outputs.add(new RunReport.Output(processed.uri().resolve(dataset.processedPrefix()).toString(), null, null,
             rowsWritten.get(dataset), published.partitions()));
         if (numbers.rowsQuarantined() > 0) {
           publisher.publishWhole(quarantineTable(dataset));
-          recorder.output(new RunReport.Output(processed.uri().resolve(quarantineTable(dataset)).toString(), null,
+          outputs.add(new RunReport.Output(processed.uri().resolve(quarantineTable(dataset)).toString(), null,
               null, numbers.rowsQuarantined(), null));
         }
       }
       Publisher.Published dailyPublished = publisher.publishPartitioned(DailyLocation.PREFIX, DailyLocation.MONTH, owned);
-      recorder.output(new RunReport.Output(processed.uri().resolve(DailyLocation.PREFIX).toString(), null, null,
+      outputs.add(new RunReport.Output(processed.uri().resolve(DailyLocation.PREFIX).toString(), null, null,
           dailyRows, dailyPublished.partitions()));
+      publisher.commit();
+      outputs.forEach(recorder::output);
       stage("publish", t);
 
       recorder.detail("datasets", accounting);
