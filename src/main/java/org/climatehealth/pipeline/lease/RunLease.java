@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  * atomic create-if-absent, on local disk and on S3), renews its expiry every third of the lease
  * time while it runs, and deletes it when it ends, whether it succeeded or failed. A second run
  * finds the lease and fails at once ({@link LeaseHeldException}, exit 1) naming the holder; a lease
- * whose expiry has passed (its run died without ending) is taken over.
+ * whose expiry has passed (its run died without ending) is taken over, and so is, at once, a lease
+ * whose holder ran on this machine as a process that is gone (killed: SIGKILL, out of memory).
  *
  * <p>Taking over is a delete and a create: two runs that find the same expired lease at the same
  * moment cannot both win the create, but a run that deletes after the other has already created
@@ -47,6 +48,25 @@ public final class RunLease implements AutoCloseable {
 
     Holder renewedUntil(Instant expiry) {
       return new Holder(runId, command, owner, acquiredAt, expiry.toString());
+    }
+
+    /**
+     * True when the holder ran on this machine (same user and host) as a process that no longer
+     * exists: it was killed without ending, and its lease need not wait for its expiry. A reused
+     * process id only makes this answer false, never wrongly true.
+     */
+    boolean diedOnThisHost() {
+      String here = RunLease.owner();
+      int pidAt = owner.lastIndexOf(" pid ");
+      if (pidAt < 0 || !here.startsWith(owner.substring(0, pidAt) + " pid ")) {
+        return false;
+      }
+      try {
+        long pid = Long.parseLong(owner.substring(pidAt + 5));
+        return pid != ProcessHandle.current().pid() && ProcessHandle.of(pid).map(p -> !p.isAlive()).orElse(true);
+      } catch (NumberFormatException e) {
+        return false;
+      }
     }
 
     /** The holder in words, for messages. */
@@ -96,12 +116,15 @@ public final class RunLease implements AutoCloseable {
       if (current.isEmpty()) {
         continue; // released meanwhile: try again
       }
-      if (!current.get().expiredAt(clock.instant())) {
+      boolean dead = current.get().diedOnThisHost();
+      if (!dead && !current.get().expiredAt(clock.instant())) {
         throw new LeaseHeldException(store.uri().toString(), current.get());
       }
-      // expired: its run died without releasing it; take over unless someone else already did
+      // expired, or its process is gone: its run died without releasing it; take over unless
+      // someone else already did
       if (read(store).equals(current)) {
-        LOG.warn("taking over the expired lease on {}: {}", store.uri(), current.get().describe());
+        LOG.warn("taking over the {} lease on {}: {}", dead ? "dead process's" : "expired", store.uri(),
+            current.get().describe());
         store.delete(KEY);
       }
     }

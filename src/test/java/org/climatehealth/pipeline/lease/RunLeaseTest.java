@@ -125,4 +125,34 @@ class RunLeaseTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void aLeaseOfAProcessOfThisMachineThatIsGoneIsTakenOverAtOnceAndOneThatLivesOrIsElsewhereIsNot() throws Exception {
+    String here = RunLease.owner();
+    String userAtHost = here.substring(0, here.lastIndexOf(" pid "));
+    Process finished = new ProcessBuilder("true").start();
+    finished.waitFor();
+    Process alive = new ProcessBuilder("sleep", "60").start();
+    try {
+      // the clock says the lease has nine minutes to go in every case
+      writeLease(userAtHost + " pid " + alive.pid());
+      assertThatThrownBy(() -> RunLease.acquire(store, "run-b", "process", TTL, CLOCK))
+          .isInstanceOf(LeaseHeldException.class);
+      writeLease("someone@another-host pid " + finished.pid());
+      assertThatThrownBy(() -> RunLease.acquire(store, "run-b", "process", TTL, CLOCK))
+          .isInstanceOf(LeaseHeldException.class);
+
+      writeLease(userAtHost + " pid " + finished.pid());
+      try (RunLease taken = RunLease.acquire(store, "run-b", "process", TTL, CLOCK)) {
+        assertThat(RunLease.read(store).orElseThrow().runId()).isEqualTo("run-b");
+      }
+    } finally {
+      alive.destroyForcibly();
+    }
+  }
+
+  private void writeLease(String owner) {
+    store.writeText(RunLease.KEY, "{\"run_id\":\"killed\",\"command\":\"process\",\"owner\":\"" + owner
+        + "\",\"acquired_at\":\"2026-11-25T01:59:00Z\",\"expires_at\":\"2026-11-25T02:09:00Z\"}");
+  }
 }
