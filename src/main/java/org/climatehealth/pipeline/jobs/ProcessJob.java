@@ -153,6 +153,13 @@ public final class ProcessJob {
 
       Set<String> unconfigured = unconfiguredDiseases(cleaned.get(RawDataset.HEALTH));
 
+      // ---- quality checks (pipeline.quality): a miss at level error throws here, before anything is published ----
+      t = System.nanoTime();
+      new org.climatehealth.pipeline.quality.QualityGate(settings.quality(), processed, runId, java.time.Clock.systemUTC())
+          .check(cleaned, accounting, dailyRows, range.from(), range.to(), recorder);
+      stage("quality", t);
+      // ---- end of quality checks ----
+
       t = System.nanoTime();
       Predicate<String> owned = range::covers;
       List<RunReport.Output> outputs = new ArrayList<>();

@@ -27,6 +27,7 @@ public final class RunRecorder {
   private final List<RunReport.InputFile> inputs = new ArrayList<>();
   private final List<RunReport.Output> outputs = new ArrayList<>();
   private final Map<String, Object> details = new LinkedHashMap<>();
+  private RunReport.Quality quality;
 
   /** The command this run records. */
   public String command() {
@@ -57,6 +58,12 @@ public final class RunRecorder {
     return this;
   }
 
+  /** The run's dataset-level quality checks: the report's {@code quality} section. */
+  public RunRecorder quality(RunReport.Quality quality) {
+    this.quality = quality;
+    return this;
+  }
+
   public RunReport succeeded() {
     return finish(RunReport.SUCCESS, null);
   }
@@ -75,7 +82,7 @@ public final class RunRecorder {
     Instant finishedAt = clock.instant();
     double seconds = Duration.between(startedAt, finishedAt).toMillis() / 1000.0;
     return new RunReport(runId, command, status, startedAt.toString(), finishedAt.toString(), seconds, env,
-        List.copyOf(inputs), List.copyOf(outputs), new LinkedHashMap<>(details), error);
+        List.copyOf(inputs), List.copyOf(outputs), new LinkedHashMap<>(details), quality, error);
   }
 
   /**
@@ -92,12 +99,31 @@ public final class RunRecorder {
     }
   }
 
+  /** One line: how many quality checks ran and which failed, by level. */
+  static String qualitySummary(List<RunReport.QualityCheck> checks) {
+    List<String> warned = new ArrayList<>();
+    List<String> errors = new ArrayList<>();
+    for (RunReport.QualityCheck check : checks) {
+      if (!check.passed()) {
+        String name = check.dataset() + " " + check.check() + (check.column() == null ? "" : " " + check.column());
+        ("error".equals(check.level()) ? errors : warned).add(name);
+      }
+    }
+    return String.format(Locale.ROOT, "quality: %d checks, %d passed, %d warnings%s, %d errors%s", checks.size(),
+        checks.size() - warned.size() - errors.size(), warned.size(),
+        warned.isEmpty() ? "" : " (" + String.join(", ", warned) + ")", errors.size(),
+        errors.isEmpty() ? "" : " (" + String.join(", ", errors) + ")");
+  }
+
   /** The stdout lines that end every job: the same facts as the report's head. */
   public static List<String> summary(RunReport report, String location) {
     List<String> lines = new ArrayList<>();
     lines.add(String.format(Locale.ROOT, "run_id=%s command=%s status=%s duration_s=%.3f", report.runId(),
         report.command(), report.status(), report.durationS()));
     lines.add("started_at=" + report.startedAt() + " finished_at=" + report.finishedAt());
+    if (report.quality() != null) {
+      lines.add(qualitySummary(report.quality().checks()));
+    }
     if (location != null) {
       lines.add("report: " + location);
     }

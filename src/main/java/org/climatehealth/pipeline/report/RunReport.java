@@ -21,6 +21,7 @@ public record RunReport(
     List<InputFile> inputs,
     List<Output> outputs,
     Map<String, Object> details,
+    Quality quality,
     Failure error) {
 
   public static final String SUCCESS = "success";
@@ -35,6 +36,31 @@ public record RunReport(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Output(String path, Long objects, @JsonProperty("size_bytes") Long sizeBytes, Long rows,
       List<String> partitions) {}
+
+  /**
+   * The dataset-level quality checks of a {@code process} run ({@code pipeline.quality}): what was
+   * measured of each dataset and each check's outcome. Kept in the run report so that the history
+   * of successful runs is read back from their reports (the row-drop check) and a failed run leaves
+   * nothing but its report.
+   *
+   * @param from the run's --from date (ISO), null for all dates; likewise {@code to}
+   * @param metrics per dataset: rows read, valid and quarantined, newest date, filled-in optional columns
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Quality(String from, String to, Map<String, ?> metrics, List<QualityCheck> checks) {}
+
+  /**
+   * One dataset-level quality check of {@code process} ({@code pipeline.quality}): what was
+   * measured, the condition it had to meet, and whether it did. A failed check at level
+   * {@code error} fails the run before anything is published; at {@code warn} it is only reported.
+   *
+   * @param column the column, for a completeness check; else null
+   * @param value the metric: a count, a share (0..1) or a date; null when there was nothing to measure
+   * @param threshold the condition in words, e.g. {@code >= 0.9} or {@code >= 2024-01-09 (2024-01-16 - 7 days)}
+   */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record QualityCheck(String dataset, String check, String column, String level, Object value,
+      String threshold, boolean passed, String message) {}
 
   /** Why a run failed. */
   public record Failure(String message, String type) {}
