@@ -1,10 +1,10 @@
 package org.climatehealth.pipeline.spark;
 
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import org.climatehealth.pipeline.config.S3Settings;
 import org.climatehealth.pipeline.config.Settings;
+import org.climatehealth.pipeline.storage.S3Endpoints;
 
 /**
  * The Hadoop and Spark options that let Spark reach the configured stores: S3A connection
@@ -39,10 +39,11 @@ public final class SparkStoreConfig {
       return options;
     }
     S3Settings s3 = settings.s3();
-    s3.endpoint().ifPresent(endpoint -> options.put("fs.s3a.endpoint", endpoint.toString()));
-    boolean plainHttp = s3.endpoint()
-        .map(endpoint -> "http".equals(String.valueOf(endpoint.getScheme()).toLowerCase(Locale.ROOT)))
-        .orElse(false);
+    // always explicit, AWS's regional https endpoint when none is configured: S3A otherwise lets the
+    // SDK take one from AWS_ENDPOINT_URL(_S3), aws.endpointUrl or a profile (see S3Endpoints)
+    options.put("fs.s3a.endpoint", S3Endpoints.effective(s3).toString());
+    // TLS unless an http:// endpoint is configured explicitly
+    boolean plainHttp = S3Endpoints.plainHttp(s3);
     options.put("fs.s3a.path.style.access", Boolean.toString(s3.pathStyleAccess()));
     // explicit: S3A otherwise guesses (us-east-2 on Glue)
     options.put("fs.s3a.endpoint.region", s3.region());

@@ -150,10 +150,11 @@ public final class S3Clients implements AutoCloseable {
             // one attempt of one request (a part, not a whole upload in parts), connecting included
             .apiCallAttemptTimeout(settings.retry().requestTimeout())
             .build());
-    settings.endpoint().ifPresent(endpoint -> {
-      builder.endpointOverride(endpoint);
-      checksumsWhenRequired(builder);
-    });
+    // always explicit, so that AWS_ENDPOINT_URL(_S3), aws.endpointUrl or a profile's endpoint_url
+    // never redirect requests (and credentials) elsewhere: see S3Endpoints
+    builder.endpointOverride(S3Endpoints.effective(settings));
+    S3Endpoints.warnIfInsecure(settings);
+    settings.endpoint().ifPresent(endpoint -> checksumsWhenRequired(builder));
     return builder;
   }
 
@@ -220,7 +221,8 @@ public final class S3Clients implements AutoCloseable {
   }
 
   private String describe() {
-    return settings.endpoint().map(Object::toString).orElse("AWS") + " (region " + settings.region()
+    return settings.endpoint().map(Object::toString).orElse("AWS " + S3Endpoints.effective(settings))
+        + " (region " + settings.region()
         + (settings.pathStyleAccess() ? ", path-style" : "") + ")";
   }
 }

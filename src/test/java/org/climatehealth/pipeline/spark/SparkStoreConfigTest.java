@@ -54,16 +54,34 @@ class SparkStoreConfigTest {
   }
 
   @Test
-  void awsItselfKeepsTheDefaultEndpointAndTls() {
+  void awsItselfGetsItsRegionalHttpsEndpointExplicitlyAndTls() {
     Map<String, String> options = SparkStoreConfig.hadoopOptions(settings(new Stores(S3, S3, S3), AWS, "magic"));
 
-    assertThat(options).doesNotContainKey("fs.s3a.endpoint")
+    // explicit, so that AWS_ENDPOINT_URL(_S3), aws.endpointUrl or a profile's endpoint_url cannot move it
+    assertThat(options).containsEntry("fs.s3a.endpoint", "https://s3.eu-west-1.amazonaws.com")
         .containsEntry("fs.s3a.endpoint.region", "eu-west-1")
         .containsEntry("fs.s3a.path.style.access", "false")
         .containsEntry("fs.s3a.connection.ssl.enabled", "true")
         // against AWS, missing credentials stay an error rather than anonymous access
         .containsEntry("fs.s3a.aws.credentials.provider", "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider")
         .containsEntry("fs.s3a.attempts.maximum", "3");
+  }
+
+  @Test
+  void tlsStaysOnForAnHttpsEndpointAndIsOffOnlyForAnExplicitHttpOne() {
+    S3Settings https = new S3Settings(Optional.of(URI.create("https://minio.example.org:9443")), true, "us-east-1",
+        8 << 20, 8 << 20, 3);
+    S3Settings usEast1 = new S3Settings(Optional.empty(), false, "us-east-1", 8 << 20, 8 << 20, 3);
+
+    assertThat(SparkStoreConfig.hadoopOptions(settings(new Stores(S3, S3, S3), https, "magic")))
+        .containsEntry("fs.s3a.endpoint", "https://minio.example.org:9443")
+        .containsEntry("fs.s3a.connection.ssl.enabled", "true");
+    // the regional name, not s3.amazonaws.com, which S3A would hand back to the SDK's own resolution
+    assertThat(SparkStoreConfig.hadoopOptions(settings(new Stores(S3, S3, S3), usEast1, "magic")))
+        .containsEntry("fs.s3a.endpoint", "https://s3.us-east-1.amazonaws.com")
+        .containsEntry("fs.s3a.connection.ssl.enabled", "true");
+    assertThat(SparkStoreConfig.hadoopOptions(settings(new Stores(S3, S3, S3), PROXY, "magic")))
+        .containsEntry("fs.s3a.connection.ssl.enabled", "false");
   }
 
   @Test
