@@ -40,6 +40,7 @@ final class Locations {
     String value = text.trim();
     String lower = value.toLowerCase(Locale.ROOT);
     if (lower.startsWith("s3://") || lower.startsWith("s3a://")) {
+      StoreUri.requireNoCredentials(value); // before the bucket is cut out, so nothing of them is echoed
       String rest = value.substring(value.indexOf("://") + 3);
       int slash = rest.indexOf('/');
       StoreUri bucket = StoreUri.parse("s3://" + (slash < 0 ? rest : rest.substring(0, slash)));

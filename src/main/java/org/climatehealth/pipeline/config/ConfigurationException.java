@@ -7,10 +7,10 @@ public class ConfigurationException extends RuntimeException implements UsageErr
   private static final long serialVersionUID = 1L;
 
   public ConfigurationException(String message) {
-    super(message);
+    super(Redaction.userInfo(message)); // a URI with credentials is never echoed
   }
 
   public ConfigurationException(String message, Throwable cause) {
-    super(message, cause);
+    super(Redaction.userInfo(message), cause);
   }
 }

@@ -31,6 +31,12 @@ public record S3Settings(
   public S3Settings {
     Objects.requireNonNull(retry, "retry");
     Objects.requireNonNull(encryption, "encryption");
+    if (endpoint.isPresent() && endpoint.get().getRawUserInfo() != null) {
+      // credentials never come from configuration; the message masks them
+      throw new ConfigurationException("bad pipeline.s3.endpoint " + Redaction.userInfo(endpoint.get().toString())
+          + ": credentials (user-info before '@') do not belong in it; they come from the AWS default provider "
+          + "chain (environment, profile, instance or Glue role)");
+    }
   }
 
   /** Default retry timing and no encryption. */

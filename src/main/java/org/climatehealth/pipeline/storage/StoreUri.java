@@ -3,6 +3,7 @@ package org.climatehealth.pipeline.storage;
 import java.nio.file.Path;
 import java.util.Objects;
 import java.util.regex.Pattern;
+import org.climatehealth.pipeline.config.Redaction;
 
 /**
  * Where a store lives: a local directory ({@code file:PATH}) or an S3 bucket with an optional
@@ -61,6 +62,7 @@ public final class StoreUri {
     String lower = value.toLowerCase(java.util.Locale.ROOT);
     if (lower.startsWith("s3://") || lower.startsWith("s3a://")) {
       String rest = value.substring(value.indexOf("://") + 3);
+      requireNoCredentials(value);
       int slash = rest.indexOf('/');
       String bucket = slash < 0 ? rest : rest.substring(0, slash);
       String prefix = slash < 0 ? "" : rest.substring(slash + 1);
@@ -82,6 +84,26 @@ public final class StoreUri {
       }
     }
     throw new InvalidStoreUriException("malformed store URI '" + value + "': " + EXPECTED);
+  }
+
+  /**
+   * Refuses user-info ({@code s3://KEY:SECRET@bucket}) without echoing it: an {@code @} in the
+   * authority, or a {@code :} anywhere before the last {@code @} (a secret key may hold a
+   * {@code /}, which would otherwise end the authority early). For {@code s3://} locations too.
+   */
+  public static void requireNoCredentials(String value) {
+    int scheme = value.indexOf("://");
+    String rest = scheme < 0 ? value : value.substring(scheme + 3);
+    int at = rest.lastIndexOf('@');
+    if (at < 0) {
+      return;
+    }
+    int slash = rest.indexOf('/');
+    if ((slash < 0 || rest.indexOf('@') < slash) || rest.substring(0, at).indexOf(':') >= 0) {
+      throw new InvalidStoreUriException("store URI '" + Redaction.userInfo(value) + "' carries credentials "
+          + "(user-info before '@'): remove them; credentials come from the AWS default provider chain "
+          + "(environment, profile, instance or Glue role), never from a store URI");
+    }
   }
 
   /**

@@ -25,6 +25,24 @@ class StoreUriTest {
     assertThat(StoreUri.parse("s3a://climate-raw/landing")).isEqualTo(uri);
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"s3://AKIAEXAMPLE:secretkey@bucket", "s3://AKIAEXAMPLE:sec/ret+key@bucket/prefix",
+      "s3://AKIAEXAMPLE@bucket", "s3a://AKIAEXAMPLE:secretkey@bucket/p"})
+  void credentialsInAStoreUriAreRefusedAndNeverEchoed(String uri) {
+    assertThatThrownBy(() -> StoreUri.parse(uri))
+        .isInstanceOf(InvalidStoreUriException.class)
+        .hasMessageContaining("carries credentials")
+        .hasMessageContaining("***@bucket")
+        .hasMessageNotContaining("AKIAEXAMPLE")
+        .hasMessageNotContaining("secret")
+        .hasMessageNotContaining("ret+key");
+  }
+
+  @Test
+  void anAtSignInAKeyPrefixIsNoCredential() {
+    assertThat(StoreUri.parse("s3://bucket/runs@2024").prefix()).isEqualTo("runs@2024");
+  }
+
   @Test
   void aBucketRootHasAnEmptyPrefix() {
     StoreUri uri = StoreUri.parse("s3://raw");
