@@ -63,6 +63,7 @@ public final class Main implements Runnable {
   }
 
   public static void main(String[] args) {
+    SecretSafeLogging.apply(); // before any AWS client exists
     System.exit(execute(createCommandLine(), args));
   }
 
