@@ -40,21 +40,25 @@ public final class S3ProxyServer implements AutoCloseable {
 
   private final Process process;
   private final int port;
+  private final String accessKey;
+  private final String secretKey;
   private final Path basedir;
   private final Path log;
   private final S3Client admin;
   private final Thread shutdownHook;
 
-  private S3ProxyServer(Process process, int port, Path basedir, Path log) {
+  private S3ProxyServer(Process process, int port, Path basedir, Path log, String accessKey, String secretKey) {
     this.process = process;
     this.port = port;
+    this.accessKey = accessKey;
+    this.secretKey = secretKey;
     this.basedir = basedir;
     this.log = log;
     this.admin = S3Client.builder()
         .endpointOverride(URI.create(endpoint()))
         .forcePathStyle(true)
         .region(Region.of(REGION))
-        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(ACCESS_KEY, SECRET_KEY)))
+        .credentialsProvider(StaticCredentialsProvider.create(AwsBasicCredentials.create(accessKey, secretKey)))
         .build();
     this.shutdownHook = new Thread(this::destroyProcess, "s3proxy-shutdown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
@@ -62,15 +66,26 @@ public final class S3ProxyServer implements AutoCloseable {
 
   /** Starts a server that requires AWS signatures and waits until it answers HTTP requests. */
   public static S3ProxyServer start() {
-    return start(true);
+    return start(true, ACCESS_KEY, SECRET_KEY, false);
+  }
+
+  /**
+   * Starts a server that requires AWS signatures made with these credentials (for tests that need
+   * values of their own, such as distinctive secrets to search for in every output). It also takes
+   * requests signed with a session token: S3Proxy does not know {@code x-amz-security-token} and
+   * would answer 501, so this server ignores headers it does not know.
+   */
+  public static S3ProxyServer startWithCredentials(String accessKey, String secretKey) {
+    return start(true, accessKey, secretKey, true);
   }
 
   /** Starts a server that takes anonymous requests (s3proxy.authorization=none). */
   public static S3ProxyServer startWithoutAuthorization() {
-    return start(false);
+    return start(false, ACCESS_KEY, SECRET_KEY, false);
   }
 
-  private static S3ProxyServer start(boolean authorization) {
+  private static S3ProxyServer start(boolean authorization, String accessKey, String secretKey,
+      boolean ignoreUnknownHeaders) {
     Path jar = jar();
     try {
       int port = freePort();
@@ -81,8 +96,9 @@ public final class S3ProxyServer implements AutoCloseable {
       Files.writeString(properties, String.join("\n",
           "s3proxy.endpoint=http://127.0.0.1:" + port,
           "s3proxy.authorization=" + (authorization ? "aws-v2-or-v4" : "none"),
-          "s3proxy.identity=" + ACCESS_KEY,
-          "s3proxy.credential=" + SECRET_KEY,
+          "s3proxy.identity=" + accessKey,
+          "s3proxy.credential=" + secretKey,
+          "s3proxy.ignore-unknown-headers=" + ignoreUnknownHeaders,
           "jclouds.provider=filesystem",
           "jclouds.filesystem.basedir=" + basedir,
           ""), StandardCharsets.UTF_8);
@@ -92,7 +108,7 @@ public final class S3ProxyServer implements AutoCloseable {
           .redirectErrorStream(true)
           .redirectOutput(log.toFile())
           .start();
-      S3ProxyServer server = new S3ProxyServer(process, port, basedir, log);
+      S3ProxyServer server = new S3ProxyServer(process, port, basedir, log, accessKey, secretKey);
       try {
         server.awaitReady();
       } catch (RuntimeException e) {
@@ -110,11 +126,11 @@ public final class S3ProxyServer implements AutoCloseable {
   }
 
   public String accessKey() {
-    return ACCESS_KEY;
+    return accessKey;
   }
 
   public String secretKey() {
-    return SECRET_KEY;
+    return secretKey;
   }
 
   public String region() {
