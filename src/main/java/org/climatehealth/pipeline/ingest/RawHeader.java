@@ -1,8 +1,10 @@
 package org.climatehealth.pipeline.ingest;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +30,8 @@ import org.climatehealth.pipeline.storage.StorageException;
  */
 public record RawHeader(String file, List<String> names, String line) {
 
-  private static final int MAX_HEADER_CHARS = 1 << 20;
+  private static final int MAX_HEADER_BYTES = 1 << 20;
+  private static final int BINARY_PROBE_BYTES = 8000;
 
   /** The position of each normalised column name. */
   public Map<String, Integer> positions() {
@@ -42,7 +45,8 @@ public record RawHeader(String file, List<String> names, String line) {
   /** Columns that the dataset does not define (ignored, and named in the run report). */
   public List<String> unknownColumns(RawDataset dataset) {
     List<String> known = dataset.columnNames();
-    return names.stream().filter(n -> !known.contains(n)).toList();
+    // a column without a name (a header ending in a comma) is ignored, with nothing to name
+    return names.stream().filter(n -> !n.isEmpty() && !known.contains(n)).toList();
   }
 
   /** Reads and checks a file's header: every required column present, no column named twice. */
@@ -62,7 +66,8 @@ public record RawHeader(String file, List<String> names, String line) {
     for (String required : dataset.requiredColumns()) {
       if (!seen.contains(required)) {
         throw new InvalidInputException(raw.uri().resolve(key) + ": required column '" + required
-            + "' is missing from the header (found: " + String.join(", ", names) + ")");
+            + "' is missing from the header (found: " + abbreviate(String.join(", ", names)) + ")"
+            + delimiterHint(line, names));
       }
     }
     return new RawHeader(key, List.copyOf(names), line);
@@ -77,28 +82,75 @@ public record RawHeader(String file, List<String> names, String line) {
     return trimmed.toLowerCase(Locale.ROOT).replaceAll("[\\s-]+", "_");
   }
 
+  /** A header that is one field holding ';', a tab or '|': the file is likely separated by that. */
+  private static String delimiterHint(String line, List<String> names) {
+    if (names.size() == 1) {
+      for (String separator : List.of(";", "\t", "|")) {
+        if (line.contains(separator)) {
+          return "; the header is one field containing '" + (separator.equals("\t") ? "\\t" : separator)
+              + "': the file must be comma-separated";
+        }
+      }
+    }
+    return "";
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 300 ? text : text.substring(0, 300) + "... (" + text.length() + " characters)";
+  }
+
+  /** What a file that cannot be CSV text starts with, by its first bytes; null when nothing known. */
+  static String binaryKind(byte[] start, int length) {
+    if (length >= 2 && (start[0] & 0xff) == 0x1f && (start[1] & 0xff) == 0x8b) {
+      return "gzip-compressed: decompress it (raw files are plain UTF-8 CSV)";
+    }
+    if (length >= 4 && start[0] == 'P' && start[1] == 'K' && start[2] == 3 && start[3] == 4) {
+      return "a zip archive: extract it (raw files are plain UTF-8 CSV)";
+    }
+    for (int i = 0; i < length; i++) {
+      if (start[i] == 0) {
+        return "binary, not a text CSV file (a zero byte at offset " + i + ")";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * The file's first line, decoded strictly as UTF-8. Only the header's own bytes are decoded (a
+   * reader's look-ahead would fail on a Latin-1 byte in a later row, which is that row's problem:
+   * MALFORMED_ROW). A file is called binary, as git does, when a zero byte is among its first
+   * 8,000 bytes.
+   */
   private static String firstLine(Storage raw, String key) {
     var decoder = StandardCharsets.UTF_8.newDecoder()
         .onMalformedInput(CodingErrorAction.REPORT)
         .onUnmappableCharacter(CodingErrorAction.REPORT);
-    try (BufferedReader reader = new BufferedReader(new InputStreamReader(raw.open(key), decoder))) {
-      StringBuilder line = new StringBuilder();
-      int c;
-      while ((c = reader.read()) >= 0 && c != '\n' && c != '\r') {
-        if (c == 0) {
-          throw new InvalidInputException(raw.uri().resolve(key) + ": not a text CSV file (binary content in the header)");
-        }
-        line.append((char) c);
-        if (line.length() > MAX_HEADER_CHARS) {
+    try (InputStream in = new BufferedInputStream(raw.open(key), 8192)) {
+      // a compressed or binary file is named as such, before its bytes are read as text
+      byte[] start = new byte[BINARY_PROBE_BYTES];
+      in.mark(start.length);
+      int length = in.readNBytes(start, 0, start.length);
+      in.reset();
+      String kind = binaryKind(start, length);
+      if (kind != null) {
+        throw new InvalidInputException(raw.uri().resolve(key) + ": the file is " + kind);
+      }
+      ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+      int b;
+      while ((b = in.read()) >= 0 && b != '\n' && b != '\r') {
+        bytes.write(b);
+        if (bytes.size() > MAX_HEADER_BYTES) {
           throw new InvalidInputException(raw.uri().resolve(key) + ": the header line is longer than 1 MiB");
         }
       }
-      if (line.length() == 0 || line.toString().replace("\uFEFF", "").isBlank()) {
+      String line = decoder.decode(ByteBuffer.wrap(bytes.toByteArray())).toString();
+      if (line.isEmpty() || line.replace("\uFEFF", "").isBlank()) {
         throw new InvalidInputException(raw.uri().resolve(key) + ": the file is empty or has no header row");
       }
-      return line.toString();
+      return line;
     } catch (CharacterCodingException e) {
-      throw new InvalidInputException(raw.uri().resolve(key) + ": the header is not valid UTF-8");
+      throw new InvalidInputException(raw.uri().resolve(key)
+          + ": the header is not valid UTF-8 (another encoding such as Latin-1, or binary content): save the file as UTF-8");
     } catch (IOException e) {
       throw new StorageException("cannot read the header of " + raw.uri().resolve(key) + ": " + e.getMessage(), e);
     }

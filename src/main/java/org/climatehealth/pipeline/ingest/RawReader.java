@@ -2,11 +2,14 @@ package org.climatehealth.pipeline.ingest;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.from_csv;
+import static org.apache.spark.sql.functions.is_valid_utf8;
+import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.size;
 import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +34,13 @@ import org.climatehealth.pipeline.storage.StoreUri;
  * line of each file is dropped by its exact text, blank lines are not rows. Columns are named
  * after the header (unknown columns kept for the quarantine); contract columns a file lacks are
  * null.
+ *
+ * <p>Two kinds of line are flagged beside the field counts, for the validation to quarantine as
+ * MALFORMED_ROW with their text kept: a line that is not valid UTF-8 (its bytes would otherwise
+ * be read with replacement characters, silently changing a value), and a line with an odd number
+ * of double quotes, whose quoted section is not closed on the line. Records are lines: a line
+ * break inside a quoted field splits the record, and each of its lines is quarantined, nothing
+ * is lost.
  */
 public final class RawReader {
   // Internal columns added to every raw row.
@@ -40,6 +50,20 @@ public final class RawReader {
   public static final String FIELDS_MISSING = "_fields_missing";
   public static final String FIELDS_EXTRA = "_fields_extra";
   public static final String FIELD_COUNT = "_field_count";
+  /** True when the line's bytes are not valid UTF-8. */
+  public static final String NOT_UTF8 = "_not_utf8";
+  /** True when the line has an odd number of double quotes: a quoted field not closed on the line. */
+  public static final String OPEN_QUOTE = "_open_quote";
+
+  /**
+   * The whole line as read, on rows of files with more than {@link #MAX_UNKNOWN_COLUMNS} unknown
+   * columns, in place of one column per unknown column (the quarantine keeps every raw field so).
+   */
+  public static final String RAW_LINE = "_raw_line";
+  /** Unknown columns carried one by one; a file with more keeps its lines whole in {@link #RAW_LINE}. */
+  public static final int MAX_UNKNOWN_COLUMNS = 256;
+  // Spark's CSV default
+  private static final int DEFAULT_MAX_COLUMNS = 20480;
 
   // a quoted section: "..." with "" as an escaped quote inside
   private static final String QUOTED = "\"(?:[^\"]|\"\")*\"";
@@ -68,8 +92,23 @@ public final class RawReader {
   private static Dataset<Row> readGroup(SparkSession spark, StoreUri rawStore, RawDataset dataset, List<RawHeader> group) {
     RawHeader first = group.get(0);
     List<String> header = first.names();
-    StructType fields = new StructType();
+    Map<String, Integer> positions = first.positions();
+    List<Integer> unknown = new ArrayList<>();
+    int lastContractPosition = -1;
     for (int i = 0; i < header.size(); i++) {
+      String name = header.get(i);
+      if (dataset.columnNames().contains(name)) {
+        lastContractPosition = Math.max(lastContractPosition, positions.get(name));
+      } else if (!name.isEmpty()) {
+        unknown.add(i);
+      }
+    }
+    // thousands of columns make every plan over the rows crawl (4 minutes for 3 rows of 10,000
+    // columns): past the limit only the contract columns are parsed and the line is kept whole
+    boolean wide = unknown.size() > MAX_UNKNOWN_COLUMNS;
+    int parsedFields = wide ? lastContractPosition + 1 : header.size();
+    StructType fields = new StructType();
+    for (int i = 0; i < parsedFields; i++) {
       fields = fields.add("_c" + i, DataTypes.StringType, true);
     }
     String[] paths = group.stream().map(h -> rawStore.sparkPath(h.file())).toArray(String[]::new);
@@ -79,28 +118,36 @@ public final class RawReader {
             .and(trim(col(LINE)).notEqual(lit(""))));
 
     Column fieldCount = size(split(regexp_replace(col(LINE), QUOTED, ""), ",", -1));
+    // the CSV parser fails the whole job on a line of more fields than maxColumns: such a line
+    // (always MALFORMED_ROW, too many fields) is not parsed
+    int maxColumns = Math.max(DEFAULT_MAX_COLUMNS, header.size() + 1);
     Map<String, String> csv = Map.of("mode", "PERMISSIVE", "ignoreLeadingWhiteSpace", "false",
-        "ignoreTrailingWhiteSpace", "false");
+        "ignoreTrailingWhiteSpace", "false", "maxColumns", Integer.toString(maxColumns));
     Dataset<Row> parsed = lines.select(
-        from_csv(col(LINE), lit(fields.toDDL()), csv).as(FIELDS),
+        when(fieldCount.leq(maxColumns), from_csv(col(LINE), lit(fields.toDDL()), csv)).as(FIELDS),
         fieldCount.as(FIELD_COUNT),
+        is_valid_utf8(col(LINE)).unary_$bang().as(NOT_UTF8),
+        length(col(LINE)).minus(length(regexp_replace(col(LINE), "\"", ""))).mod(2).equalTo(1).as(OPEN_QUOTE),
+        col(LINE),
         col("_metadata.file_path").as(SOURCE_FILE));
 
     List<Column> columns = new ArrayList<>();
-    Map<String, Integer> positions = first.positions();
     for (String name : dataset.columnNames()) {
       Integer position = positions.get(name);
       columns.add((position == null ? lit(null).cast(DataTypes.StringType) : col(FIELDS + "._c" + position)).as(name));
     }
-    for (int i = 0; i < header.size(); i++) {
-      String name = header.get(i);
-      if (!dataset.columnNames().contains(name) && !name.isEmpty()) {
-        columns.add(col(FIELDS + "._c" + i).as(name));
+    if (wide) {
+      columns.add(col(LINE).as(RAW_LINE));
+    } else {
+      for (int i : unknown) {
+        columns.add(col(FIELDS + "._c" + i).as(header.get(i)));
       }
     }
     columns.add(col(FIELD_COUNT).lt(header.size()).as(FIELDS_MISSING));
     columns.add(col(FIELD_COUNT).gt(header.size()).as(FIELDS_EXTRA));
     columns.add(lit(header.size()).as(FIELD_COUNT));
+    columns.add(col(NOT_UTF8));
+    columns.add(col(OPEN_QUOTE));
     columns.add(col(SOURCE_FILE));
     return parsed.select(columns.toArray(Column[]::new));
   }

@@ -11,7 +11,9 @@ import static org.apache.spark.sql.functions.row_number;
 import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -109,6 +111,10 @@ public final class Validation {
    */
   private static List<Rule> rules(RawDataset dataset) {
     List<Rule> rules = new ArrayList<>();
+    rules.add(new Rule(ReasonCode.MALFORMED_ROW, col(RawReader.NOT_UTF8),
+        lit("the line is not valid UTF-8 (another encoding, or binary content)")));
+    rules.add(new Rule(ReasonCode.MALFORMED_ROW, col(RawReader.OPEN_QUOTE),
+        lit("a quoted field is not closed on this line (a line break inside a quoted field splits the record)")));
     rules.add(new Rule(ReasonCode.MALFORMED_ROW, col(RawReader.FIELDS_MISSING),
         concat(lit("fewer fields than the "), col(RawReader.FIELD_COUNT).cast(DataTypes.StringType),
             lit(" of the header"))));
@@ -197,9 +203,10 @@ public final class Validation {
    */
   public static Dataset<Row> rawOnQuarantinedOnly(Dataset<Row> resolved, List<String> rawColumns) {
     Column quarantined = col(STATUS).equalTo(QUARANTINED);
+    Set<String> rawNames = new HashSet<>(rawColumns);
     List<Column> columns = new ArrayList<>();
     for (String name : resolved.columns()) {
-      boolean raw = rawColumns.contains(name) || name.equals(RawReader.SOURCE_FILE);
+      boolean raw = rawNames.contains(name) || name.equals(RawReader.SOURCE_FILE) || name.equals(RawReader.RAW_LINE);
       columns.add(raw ? when(quarantined, col(quote(name))).as(name) : col(quote(name)));
     }
     return resolved.select(columns.toArray(Column[]::new));
@@ -217,8 +224,16 @@ public final class Validation {
    */
   public static Dataset<Row> quarantined(Dataset<Row> resolved, RawDataset dataset, List<String> rawColumns) {
     List<Column> columns = new ArrayList<>();
+    // unknown columns of a file with very many of them are not columns of the rows: its lines are
+    // kept whole instead (RawReader.RAW_LINE)
+    Set<String> present = new HashSet<>(List.of(resolved.columns()));
     for (String name : rawColumns) {
-      columns.add(col(quote(name)));
+      if (present.contains(name)) {
+        columns.add(col(quote(name)));
+      }
+    }
+    if (present.contains(RawReader.RAW_LINE)) {
+      columns.add(col(RawReader.RAW_LINE));
     }
     columns.add(RawReader.userSpelling(col(RawReader.SOURCE_FILE)).as(RawReader.SOURCE_FILE));
     columns.add(col(REASON));

@@ -31,10 +31,12 @@ class DuplicatesTest {
     schema = schema.add(RawReader.SOURCE_FILE, DataTypes.StringType)
         .add(RawReader.FIELDS_MISSING, DataTypes.BooleanType)
         .add(RawReader.FIELDS_EXTRA, DataTypes.BooleanType)
-        .add(RawReader.FIELD_COUNT, DataTypes.IntegerType);
+        .add(RawReader.FIELD_COUNT, DataTypes.IntegerType)
+        .add(RawReader.NOT_UTF8, DataTypes.BooleanType)
+        .add(RawReader.OPEN_QUOTE, DataTypes.BooleanType);
     List<Row> list = new ArrayList<>();
     for (String[] r : rows) {
-      list.add(RowFactory.create(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], false, false, CLIMATE.size()));
+      list.add(RowFactory.create(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], false, false, CLIMATE.size(), false, false));
     }
     return TestSpark.session().createDataFrame(list, schema);
   }
