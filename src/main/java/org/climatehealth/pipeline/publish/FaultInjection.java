@@ -12,9 +12,10 @@ import org.climatehealth.pipeline.storage.StorageException;
  *   <li>{@code pause@<point>}: the run prints {@code pipeline: paused at <point>} on stderr and
  *       waits, for the test to kill it (SIGKILL) at exactly that point.
  * </ul>
- * Points: {@code stage.<table>} before a table is written to staging, {@code publish.journal}
+ * Points: {@code stage.daily_location} before daily_location is written to staging, {@code publish.journal}
  * after the publish journal is written, {@code publish.move.<n>}, {@code publish.delete.<n>},
- * {@code publish.marker.<n>} before the n-th step of a publish.
+ * {@code publish.marker.<n>} before the n-th step of a publish. A point named without its number
+ * ({@code publish.move}) arms the first step of that kind.
  */
 public final class FaultInjection {
   /** The system property that arms a point. */
@@ -25,7 +26,8 @@ public final class FaultInjection {
   /** Called at a named point: does nothing unless a test armed this point. */
   public static void reached(String point) {
     String armed = System.getProperty(PROPERTY);
-    if (armed == null || !armed.endsWith("@" + point)) {
+    int at = armed == null ? -1 : armed.indexOf('@');
+    if (at < 0 || !(point.equals(armed.substring(at + 1)) || point.startsWith(armed.substring(at + 1) + "."))) {
       return;
     }
     if (armed.startsWith("fail@")) {
