@@ -116,6 +116,40 @@ public final class S3Storage implements Storage {
     }
   }
 
+  /**
+   * The object's bytes. An answer cut short or garbled while its body streams (after the SDK has
+   * returned the response, so beyond its retries) is read again from the start, up to
+   * {@code pipeline.s3.max-attempts} reads with the configured back-off between them.
+   */
+  @Override
+  public byte[] readBytes(String key) {
+    Keys.key(key);
+    S3Settings s3 = clients.settings();
+    for (int attempt = 1; ; attempt++) {
+      try (InputStream in = open(key)) {
+        return in.readAllBytes();
+      } catch (IOException | SdkException e) {
+        if (attempt >= s3.maxAttempts()) {
+          throw new StorageException("cannot read " + uri.resolve(key) + " (" + attempt + " attempts): "
+              + e.getMessage(), e);
+        }
+        LOG.warn("reading {} broke off ({}): reading it again (attempt {} of {})", uri.resolve(key), e.toString(),
+            attempt + 1, s3.maxAttempts());
+        backOff(s3.retry(), attempt);
+      }
+    }
+  }
+
+  private static void backOff(S3Settings.Retry retry, int attempt) {
+    long millis = Math.min(retry.maxBackoff().toMillis(), retry.interval().toMillis() << Math.min(attempt - 1, 20));
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new StorageException("interrupted while reading again", e);
+    }
+  }
+
   @Override
   public AbortableOutputStream create(String key) {
     Keys.key(key);
