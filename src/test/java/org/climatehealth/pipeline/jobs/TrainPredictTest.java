@@ -11,8 +11,10 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Date;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,6 +26,8 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.climatehealth.pipeline.cli.ExitCodes;
+import org.climatehealth.pipeline.publish.FaultInjection;
+import org.climatehealth.pipeline.testing.ChildJvm;
 import org.climatehealth.pipeline.testing.CliRun;
 import org.climatehealth.pipeline.testing.TestSpark;
 import org.junit.jupiter.api.BeforeAll;
@@ -250,6 +254,69 @@ class TrainPredictTest {
     // predict keeps using the highest approved version
     CliRun predict = CliRun.of(args("predict", "--date", LAST_DAY, "--run-id", "after-gate"));
     assertThat(predict.out()).contains("with risk v1");
+  }
+
+  @Test
+  @Order(8)
+  void aPredictKilledWhilePublishingLeavesWholeDatesAndTheNextRunEqualsACleanOne() throws IOException {
+    String day = "2023-10-20";
+    Path clean = dir.resolve("processed-clean-predict");
+    Path killed = dir.resolve("processed-killed-predict");
+    copyDaily(clean);
+    copyDaily(killed);
+    List<String> cleanStore = List.of("--conf", "pipeline.stores.processed=file:" + clean);
+    List<String> killedStore = List.of("--conf", "pipeline.stores.processed=file:" + killed);
+    assertThat(CliRun.of(args(cleanStore, "predict", "--date", day, "--run-id", "clean")).exitCode()).isZero();
+    // an earlier run's date, which the killed run does not own
+    assertThat(CliRun.of(args(killedStore, "predict", "--date", LAST_DAY, "--run-id", "earlier")).exitCode()).isZero();
+    Map<String, String> earlier = contents(killed, "date=" + LAST_DAY);
+
+    // SIGKILL before the publish's second move: predictions' date is in place, forecasts' and alerts' not yet
+    try (ChildJvm child = ChildJvm.start(dir.resolve("child"),
+        List.of("-D" + FaultInjection.PROPERTY + "=pause@publish.move.2"),
+        List.of(args(killedStore, "predict", "--date", day, "--run-id", "killed")))) {
+      child.awaitPause(Duration.ofMinutes(3));
+      child.kill();
+    }
+    assertThat(rowsWithoutRunId(killed, "predictions", day)).isEqualTo(rowsWithoutRunId(clean, "predictions", day));
+    assertThat(killed.resolve("forecasts/date=" + day)).doesNotExist();
+    assertThat(killed.resolve("alerts/date=" + day)).doesNotExist();
+    assertThat(contents(killed, "date=" + LAST_DAY)).isEqualTo(earlier);
+
+    CliRun next = CliRun.of(args(killedStore, "predict", "--date", day, "--run-id", "next"));
+    assertThat(next.exitCode()).as(next.err()).isZero();
+    for (String table : List.of("predictions", "forecasts", "alerts")) {
+      assertThat(rowsWithoutRunId(killed, table, day)).as(table).isEqualTo(rowsWithoutRunId(clean, table, day));
+    }
+    // 8 locations; 7 horizons each; that day raised no alert (its partition is there, empty)
+    assertThat(rowsWithoutRunId(killed, "predictions", day)).hasSize(8);
+    assertThat(rowsWithoutRunId(killed, "forecasts", day)).hasSize(56);
+    assertThat(rowsWithoutRunId(killed, "alerts", day)).isEmpty();
+    assertThat(contents(killed, "date=" + LAST_DAY)).isEqualTo(earlier);
+    assertThat(killed.resolve("_staging")).doesNotExist();
+    assertThat(killed.resolve("_publish")).doesNotExist();
+    assertThat(killed.resolve("_lease/run.json")).doesNotExist();
+  }
+
+  /** A date's rows of a table without the run id, sorted. */
+  private static List<String> rowsWithoutRunId(Path store, String table, String day) {
+    List<String> rows = new ArrayList<>(spark.read().parquet(store.resolve(table + "/date=" + day).toString())
+        .drop("run_id").collectAsList().stream().map(Row::toString).toList());
+    rows.sort(null);
+    return rows;
+  }
+
+  /** Every file of the store in a folder named {@code folderName}, with its bytes (Base64). */
+  private static Map<String, String> contents(Path store, String folderName) throws IOException {
+    Map<String, String> contents = new TreeMap<>();
+    try (Stream<Path> walk = Files.walk(store)) {
+      for (Path file : walk.filter(Files::isRegularFile)
+          .filter(f -> f.getParent().getFileName().toString().equals(folderName)).toList()) {
+        contents.put(store.relativize(file).toString(), Base64.getEncoder().encodeToString(Files.readAllBytes(file)));
+      }
+    }
+    assertThat(contents).isNotEmpty();
+    return contents;
   }
 
   private static void copyDaily(Path store) {
