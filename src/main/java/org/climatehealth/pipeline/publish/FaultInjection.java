@@ -12,9 +12,10 @@ import org.climatehealth.pipeline.storage.StorageException;
  *   <li>{@code pause@<point>}: the run prints {@code pipeline: paused at <point>} on stderr and
  *       waits, for the test to kill it (SIGKILL) at exactly that point.
  * </ul>
- * Points: {@code stage.daily_location} before daily_location is written to staging, {@code publish.journal}
- * after the publish journal is written, {@code publish.move.<n>}, {@code publish.delete.<n>},
- * {@code publish.marker.<n>} before the n-th step of a publish. A point named without its number
+ * Points: {@code stage.daily_location} before daily_location is written to staging,
+ * {@code publish.write-journal} before the publish journal is written, {@code publish.journal}
+ * after, and {@code publish.move.<n>}, {@code publish.delete.<n>}, {@code publish.marker.<n>}
+ * before the n-th step of a publish. A point named without its number
  * ({@code publish.move}) arms the first step of that kind.
  */
 public final class FaultInjection {

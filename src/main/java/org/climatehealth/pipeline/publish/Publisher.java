@@ -58,6 +58,7 @@ public final class Publisher {
   private final List<Move> moves = new ArrayList<>();
   private final List<String> deletes = new ArrayList<>();
   private final List<Move> markers = new ArrayList<>();
+  private boolean journalAttempted;
   private boolean journalWritten;
   private boolean committed;
 
@@ -154,6 +155,9 @@ public final class Publisher {
     ensurePlanning();
     Journal journal = new Journal(runId, Instant.now().toString(), List.copyOf(moves), List.copyOf(deletes),
         List.copyOf(markers));
+    // from here on the journal may exist even if writing it seems to fail (an answer lost on the way)
+    journalAttempted = true;
+    FaultInjection.reached("publish.write-journal");
     store.writeJson(journalKey(runId), journal);
     journalWritten = true;
     FaultInjection.reached("publish.journal");
@@ -169,14 +173,31 @@ public final class Publisher {
    * journal and the staged files stay for the next run's {@link #recover(Storage)}.
    */
   public void cleanUp() {
-    if (journalWritten && !committed) {
+    if (journalAttempted && !committed && journalMayExist()) {
       LOG.warn("the publish of run {} did not finish: the next run completes it from {}", runId,
           store.uri().resolve(journalKey(runId)));
       return;
     }
-    long left = store.deletePrefix(staging);
-    if (left > 0) {
-      LOG.debug("removed {} staged objects of {}", left, staging);
+    try {
+      long left = store.deletePrefix(staging);
+      if (left > 0) {
+        LOG.debug("removed {} staged objects of {}", left, staging);
+      }
+    } catch (RuntimeException e) {
+      // the run's own outcome (and error) stands; the next run's recovery removes what is left
+      LOG.warn("cannot remove the staged objects of run {} (the next run does): {}", runId, e.getMessage());
+    }
+  }
+
+  /** Whether the journal is there, or cannot be ruled out: written, or its write failed in a way that hides it. */
+  private boolean journalMayExist() {
+    if (journalWritten) {
+      return true;
+    }
+    try {
+      return store.exists(journalKey(runId));
+    } catch (RuntimeException e) {
+      return true;
     }
   }
 
@@ -273,7 +294,7 @@ public final class Publisher {
   }
 
   private void ensurePlanning() {
-    if (journalWritten) {
+    if (journalAttempted) {
       throw new IllegalStateException("run " + runId + " has already committed its publish");
     }
   }

@@ -140,6 +140,19 @@ abstract class PublisherContractTest {
   }
 
   @Test
+  void aJournalThatCouldNotBeWrittenLeavesTheOldTablesAndNoStaging() {
+    Map<String, String> before = contents();
+    Publisher publisher = plan(stageRun());
+    System.setProperty(FaultInjection.PROPERTY, "fail@publish.write-journal");
+    assertThatThrownBy(publisher::commit).isInstanceOf(StorageException.class);
+    System.clearProperty(FaultInjection.PROPERTY);
+    publisher.cleanUp();
+
+    assertThat(contents()).isEqualTo(before);
+    assertThat(Publisher.recover(store).isEmpty()).isTrue();
+  }
+
+  @Test
   void theFirstPublishOverFilesNamedByAnotherLayoutRemovesThem() {
     store.writeText("w/part-00003-0b7c3f0e-aaaa-4bbb-8ccc-000000000002.c000.snappy.parquet", "older-w");
     Publisher publisher = stageRun();
