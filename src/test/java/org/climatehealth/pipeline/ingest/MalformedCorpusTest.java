@@ -18,6 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
@@ -43,15 +46,18 @@ class MalformedCorpusTest {
   private static final List<String> DATASETS = List.of("locations", "climate", "health", "hospital");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static Path work;
+  private static ExecutorService pool;
 
   @BeforeAll
   static void setUp() throws IOException {
     TestSpark.session();
     work = Files.createTempDirectory("malformed-corpus");
+    pool = Executors.newFixedThreadPool(2);
   }
 
   @AfterAll
   static void tearDown() throws IOException {
+    pool.shutdownNow();
     deleteTree(work);
   }
 
@@ -89,10 +95,18 @@ class MalformedCorpusTest {
     if (System.getProperty("malformed.cases", ".*").equals(".*")) {
       assertThat(cases).as("cases in the corpus").hasSizeGreaterThanOrEqualTo(50);
     }
-    return cases.stream().map(c -> DynamicTest.dynamicTest(c.getFileName().toString(), () -> run(c)));
+    // each case has stores of its own, so two run at a time (tiny jobs leave the cores half idle);
+    // the checks follow in order, each case waiting for its own run
+    Map<Path, Future<Ran>> runs = new LinkedHashMap<>();
+    cases.forEach(c -> runs.put(c, pool.submit(() -> runCase(c))));
+    return cases.stream().map(c -> DynamicTest.dynamicTest(c.getFileName().toString(), () -> check(runs.get(c).get())));
   }
 
-  private void run(Path caseDir) throws IOException {
+  /** A case after its run: what it expected, where it ran, what the command did. */
+  private record Ran(Path caseDir, Expected expected, Path dir, Path processed, Map<String, Path> rawFiles, String runId,
+      CliRun run) {}
+
+  private static Ran runCase(Path caseDir) throws IOException {
     String name = caseDir.getFileName().toString();
     Expected expected = parse(caseDir.resolve("expected"));
     Path dir = work.resolve(name);
@@ -100,10 +114,19 @@ class MalformedCorpusTest {
     Path processed = dir.resolve("processed-bucket");
     Map<String, Path> rawFiles = stage(caseDir, expected, raw.resolve("raw"));
     String runId = "corpus-" + name;
-
     CliRun run = CliRun.of("process", "--run-id", runId, "--conf", "pipeline.stores.raw=file:" + raw,
         "--conf", "pipeline.stores.processed=file:" + processed, "--conf", "pipeline.stores.models=file:" + dir.resolve("models"));
+    return new Ran(caseDir, expected, dir, processed, rawFiles, runId, run);
+  }
 
+  private void check(Ran ran) throws IOException {
+    String name = ran.caseDir().getFileName().toString();
+    Expected expected = ran.expected();
+    Path dir = ran.dir();
+    Path processed = ran.processed();
+    Map<String, Path> rawFiles = ran.rawFiles();
+    String runId = ran.runId();
+    CliRun run = ran.run();
     String context = name + "\nstdout:\n" + run.out() + "\nstderr:\n" + run.err();
     assertThat(run.exitCode()).as(context).isEqualTo(expected.exit());
     if (expected.exit() == 2) {

@@ -26,6 +26,7 @@ import org.climatehealth.pipeline.testing.CliRun;
 import org.climatehealth.pipeline.testing.S3ProxyExtension;
 import org.climatehealth.pipeline.testing.S3ProxyServer;
 import org.climatehealth.pipeline.testing.TestSpark;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -76,6 +77,12 @@ class CrashRecoveryIT {
     // the scene is as described: February changed, January and March did not
     assertThat(rows("file:" + reference, "processed/daily_location/" + OWNED))
         .isNotEqualTo(rows("file:" + base, "processed/daily_location/" + OWNED));
+  }
+
+  @AfterAll
+  static void stopSpark() {
+    // other ITs in this JVM expect no session left running
+    TestSpark.stopActive();
   }
 
   /** Killed: while Spark writes to staging (as soon as a staged object exists), and at points of the publish. */
