@@ -5,17 +5,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.spark.sql.SparkSession;
 import org.climatehealth.pipeline.config.SettingsLoader;
+import org.climatehealth.pipeline.publish.FaultInjection;
 import org.climatehealth.pipeline.spark.SparkSessions;
 import org.climatehealth.pipeline.storage.ObjectInfo;
 import org.climatehealth.pipeline.storage.S3Clients;
 import org.climatehealth.pipeline.storage.S3Storage;
 import org.climatehealth.pipeline.storage.Storage;
 import org.climatehealth.pipeline.storage.StoreUri;
+import org.climatehealth.pipeline.testing.ChildJvm;
 import org.climatehealth.pipeline.testing.CliRun;
 import org.climatehealth.pipeline.testing.S3ProxyExtension;
 import org.climatehealth.pipeline.testing.S3ProxyServer;
@@ -23,11 +28,13 @@ import org.climatehealth.pipeline.testing.TestSpark;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * generate, process, train (all three models), models approve and predict with every store on S3
  * (S3Proxy, s3a:// with the magic committer): models are saved to and loaded from the models
- * bucket, and the manual approval policy holds predict back until a version is approved.
+ * bucket, and the manual approval policy holds predict back until a version is approved; a predict
+ * killed (SIGKILL) mid-publish leaves whole dates and the next run completes them.
  */
 @ExtendWith(S3ProxyExtension.class)
 class TrainPredictS3IT {
@@ -36,6 +43,8 @@ class TrainPredictS3IT {
   static void stopSpark() {
     TestSpark.stopActive();
   }
+
+  @TempDir Path dir;
 
   @Test
   void trainApproveAndPredictOnS3(S3ProxyServer s3) throws Exception {
@@ -93,7 +102,55 @@ class TrainPredictS3IT {
       JsonNode report = new ObjectMapper().readTree(processed.readBytes("_runs/predict/s3-predict.json"));
       assertThat(report.get("status").asText()).isEqualTo("success");
       assertThat(report.get("inputs").get(0).get("path").asText()).isEqualTo("s3://" + modelsBucket + "/models/risk/v0001");
+
+      // predict of 2023-07-18 killed (SIGKILL) before its publish's second move: that day's predictions
+      // are in place whole, its forecasts and alerts not yet, and 2023-07-19 keeps its bytes
+      Map<String, String> dayBefore = checksums(processed, "date=2023-07-19/");
+      List<String> args = new ArrayList<>(List.of("predict", "--date", "2023-07-18", "--run-id", "s3-killed"));
+      args.addAll(conf);
+      try (ChildJvm child = ChildJvm.start(dir.resolve("child"), List.of("-Daws.accessKeyId=" + s3.accessKey(),
+          "-Daws.secretAccessKey=" + s3.secretKey(), "-Daws.region=" + s3.region(),
+          "-D" + FaultInjection.PROPERTY + "=pause@publish.move.2"), args)) {
+        child.awaitPause(Duration.ofMinutes(10));
+        child.kill();
+      }
+      List<String> killedPredictions = rowsWithoutRunId(spark, base + "predictions/date=2023-07-18");
+      assertThat(killedPredictions).hasSize(6);
+      assertThat(processed.exists("forecasts/date=2023-07-18")).isFalse();
+      assertThat(processed.exists("alerts/date=2023-07-18")).isFalse();
+      assertThat(checksums(processed, "date=2023-07-19/")).isEqualTo(dayBefore);
+
+      CliRun next = run(conf, "predict", "--date", "2023-07-18", "--run-id", "s3-next");
+      assertThat(next.exitCode()).as(next.err()).isZero();
+      assertThat(rowsWithoutRunId(spark, base + "predictions/date=2023-07-18")).isEqualTo(killedPredictions);
+      assertThat(spark.read().parquet(base + "forecasts/date=2023-07-18").count()).isEqualTo(42);
+      assertThat(processed.exists("alerts/date=2023-07-18")).isTrue();
+      assertThat(checksums(processed, "date=2023-07-19/")).isEqualTo(dayBefore);
+      assertThat(processed.list("_staging/")).isEmpty();
+      assertThat(processed.list("_publish/")).isEmpty();
+      assertThat(processed.exists("_lease/run.json")).isFalse();
+      assertThat(processed.list("")).extracting(ObjectInfo::key).noneMatch(k -> k.contains("__magic"));
+      assertThat(s3.client().listMultipartUploads(b -> b.bucket(bucket)).uploads()).isEmpty();
     }
+  }
+
+  /** Checksums of the objects in every folder named like {@code folder} (any table). */
+  private static Map<String, String> checksums(Storage store, String folder) {
+    Map<String, String> sums = new TreeMap<>();
+    for (ObjectInfo object : store.list("")) {
+      if (object.key().contains("/" + folder)) {
+        sums.put(object.key(), store.checksum(object.key()));
+      }
+    }
+    assertThat(sums).isNotEmpty();
+    return sums;
+  }
+
+  private static List<String> rowsWithoutRunId(SparkSession spark, String path) {
+    List<String> rows = new ArrayList<>(spark.read().parquet(path).drop("run_id").collectAsList().stream()
+        .map(Object::toString).toList());
+    rows.sort(null);
+    return rows;
   }
 
   private static CliRun run(List<String> conf, String... command) {
