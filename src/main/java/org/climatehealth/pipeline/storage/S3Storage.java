@@ -18,6 +18,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import org.climatehealth.pipeline.config.S3Settings;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -480,30 +481,27 @@ public final class S3Storage implements Storage {
    * the transfer manager also copies into the CreateMultipartUpload of an upload in parts.
    */
   private PutObjectRequest.Builder encrypted(PutObjectRequest.Builder request) {
-    S3Settings.Encryption encryption = clients.settings().encryption();
-    switch (encryption.algorithm()) {
-      case SSE_S3 -> request.serverSideEncryption(ServerSideEncryption.AES256);
-      case SSE_KMS -> {
-        request.serverSideEncryption(ServerSideEncryption.AWS_KMS);
-        encryption.kmsKeyId().ifPresent(request::ssekmsKeyId);
-      }
-      case NONE -> { }
-    }
+    encrypt(request::serverSideEncryption, request::ssekmsKeyId);
     return request;
   }
 
   /** The same for the target of a server-side copy (a copy is a new write: it is not inherited). */
   private CopyObjectRequest.Builder encrypted(CopyObjectRequest.Builder request) {
+    encrypt(request::serverSideEncryption, request::ssekmsKeyId);
+    return request;
+  }
+
+  /** Sets the configured algorithm, and the KMS key id with SSE-KMS, through a request builder's setters. */
+  private void encrypt(Consumer<ServerSideEncryption> algorithm, Consumer<String> kmsKeyId) {
     S3Settings.Encryption encryption = clients.settings().encryption();
     switch (encryption.algorithm()) {
-      case SSE_S3 -> request.serverSideEncryption(ServerSideEncryption.AES256);
+      case SSE_S3 -> algorithm.accept(ServerSideEncryption.AES256);
       case SSE_KMS -> {
-        request.serverSideEncryption(ServerSideEncryption.AWS_KMS);
-        encryption.kmsKeyId().ifPresent(request::ssekmsKeyId);
+        algorithm.accept(ServerSideEncryption.AWS_KMS);
+        encryption.kmsKeyId().ifPresent(kmsKeyId);
       }
       case NONE -> { }
     }
-    return request;
   }
 
   /** The same for content sent in one piece, which the store also checks against the MD5. */
