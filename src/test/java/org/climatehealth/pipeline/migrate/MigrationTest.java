@@ -142,10 +142,13 @@ class MigrationTest {
     Files.createDirectories(partial.resolve("models"));
     Files.writeString(partial.resolve("models/m.txt"), "m");
     CliRun some = CliRun.of("migrate", "--source", partial.toString(),
-        "--conf", "pipeline.stores.models=file:" + dir.resolve("models2"));
+        "--conf", "pipeline.stores.models=file:" + dir.resolve("models2"),
+        // its run report goes here, not into the working directory's default store
+        "--conf", "pipeline.stores.processed=file:" + dir.resolve("processed2"));
     assertThat(some.exitCode()).isZero();
     assertThat(some.out()).contains("note: data/raw not found under " + partial);
     assertThat(dir.resolve("models2/models/m.txt")).hasContent("m");
+    assertThat(dir.resolve("processed2/_runs/migrate")).isDirectoryContaining(p -> p.toString().endsWith(".json"));
 
     CliRun none = CliRun.of("migrate", "--source", dir.resolve("nowhere").toString());
     assertThat(none.exitCode()).isEqualTo(2);
