@@ -19,16 +19,22 @@ public record ModelSettings(boolean autoApprove, Risk risk, Forecast forecast, A
    * @param incidenceThresholdPer100k the label: the next 7 days' cases per 100k people above this
    * @param holdoutDays the most recent days of feature dates held out for evaluation
    * @param minRocAuc the gate: ROC AUC on the hold-out at least this
+   * @param maxIter the logistic regression's iteration limit
+   * @param regParam the logistic regression's L2 regularisation
    */
-  public record Risk(double incidenceThresholdPer100k, int holdoutDays, double minRocAuc) {}
+  public record Risk(double incidenceThresholdPer100k, int holdoutDays, double minRocAuc, int maxIter,
+      double regParam) {}
 
   /**
    * The forecast model ({@code pipeline.models.forecast.*}).
    *
    * @param holdoutDays the most recent days of issue dates held out for evaluation
    * @param maxMaeRatio the gate: hold-out MAE below this times the seasonal-naive MAE (1.0: beat it)
+   * @param maxIter the gradient-boosted trees' number of trees
+   * @param maxDepth the depth of each tree
+   * @param stepSize the learning rate, in (0, 1]
    */
-  public record Forecast(int holdoutDays, double maxMaeRatio) {}
+  public record Forecast(int holdoutDays, double maxMaeRatio, int maxIter, int maxDepth, double stepSize) {}
 
   /**
    * The abalone model ({@code pipeline.models.abalone.*}).

@@ -377,10 +377,20 @@ public final class SettingsLoader {
     ModelSettings.Risk risk = new ModelSettings.Risk(
         number(c, "pipeline.models.risk.incidence-threshold-per-100k", 0, Double.MAX_VALUE),
         days(c, "pipeline.models.risk.holdout-days"),
-        number(c, "pipeline.models.risk.min-roc-auc", 0, 1));
+        number(c, "pipeline.models.risk.min-roc-auc", 0, 1),
+        whole(c, "pipeline.models.risk.max-iter", 1, 10_000),
+        number(c, "pipeline.models.risk.reg-param", 0, Double.MAX_VALUE));
+    double stepSize = number(c, "pipeline.models.forecast.step-size", 0, 1);
+    if (stepSize == 0) {
+      throw invalid(c, "pipeline.models.forecast.step-size", "a number above 0, at most 1");
+    }
     ModelSettings.Forecast forecast = new ModelSettings.Forecast(
         days(c, "pipeline.models.forecast.holdout-days"),
-        number(c, "pipeline.models.forecast.max-mae-ratio", 0, Double.MAX_VALUE));
+        number(c, "pipeline.models.forecast.max-mae-ratio", 0, Double.MAX_VALUE),
+        whole(c, "pipeline.models.forecast.max-iter", 1, 10_000),
+        // Spark's decision trees go no deeper than 30
+        whole(c, "pipeline.models.forecast.max-depth", 1, 30),
+        stepSize);
     String data = c.getString("pipeline.models.abalone.data").trim();
     double testFraction = number(c, "pipeline.models.abalone.test-fraction", 0, 1);
     if (testFraction <= 0 || testFraction >= 1) {
@@ -420,17 +430,26 @@ public final class SettingsLoader {
     return value;
   }
 
-  private static int days(Config c, String key) {
-    int value;
+  /** A whole number from min to max; 2.5 is refused (Typesafe Config's getInt would truncate it to 2). */
+  private static int whole(Config c, String key, int min, int max) {
+    return whole(c, key, min, max, "a whole number from " + min + " to " + max);
+  }
+
+  private static int whole(Config c, String key, int min, int max, String expected) {
+    double value;
     try {
-      value = c.getInt(key);
+      value = c.getDouble(key);
     } catch (ConfigException.WrongType e) {
-      throw invalid(c, key, "a whole number of days");
+      throw invalid(c, key, expected);
     }
-    if (value < 1 || value > 3650) {
-      throw invalid(c, key, "a whole number of days from 1 to 3650");
+    if (value != Math.rint(value) || value < min || value > max) {
+      throw invalid(c, key, expected);
     }
-    return value;
+    return (int) value;
+  }
+
+  private static int days(Config c, String key) {
+    return whole(c, key, 1, 3650, "a whole number of days from 1 to 3650");
   }
 
   private static StoreUri store(Config c, String key) {

@@ -42,9 +42,6 @@ public final class ForecastModel {
   public static final String PREDICTED_CASES = "predicted_cases";
 
   static final String LABEL = "target_cases_per_100k";
-  static final int MAX_ITER = 40;
-  static final int MAX_DEPTH = 5;
-  static final double STEP_SIZE = 0.1;
   static final long SEED = 7;
 
   private ForecastModel() {}
@@ -80,9 +77,9 @@ public final class ForecastModel {
           .setLabelCol(LABEL)
           .setFeaturesCol(FeatureStages.FEATURES)
           .setPredictionCol("predicted_per_100k")
-          .setMaxIter(MAX_ITER)
-          .setMaxDepth(MAX_DEPTH)
-          .setStepSize(STEP_SIZE)
+          .setMaxIter(settings.maxIter())
+          .setMaxDepth(settings.maxDepth())
+          .setStepSize(settings.stepSize())
           .setSeed(SEED);
       List<PipelineStage> stages = new ArrayList<>(FeatureStages.of(features, Features.IMPUTED));
       stages.add(learner);
@@ -103,9 +100,9 @@ public final class ForecastModel {
       parameters.put("horizons_days", List.of(1, 2, 3, 4, 5, 6, 7));
       parameters.put("holdout_days", settings.holdoutDays());
       parameters.put("max_mae_ratio", settings.maxMaeRatio());
-      parameters.put("max_iter", MAX_ITER);
-      parameters.put("max_depth", MAX_DEPTH);
-      parameters.put("step_size", STEP_SIZE);
+      parameters.put("max_iter", settings.maxIter());
+      parameters.put("max_depth", settings.maxDepth());
+      parameters.put("step_size", settings.stepSize());
       parameters.put("seed", SEED);
       parameters.put("imputed_with_training_mean", Features.IMPUTED.stream().filter(features::contains).toList());
       Map<String, Long> excluded = new LinkedHashMap<>();

@@ -36,8 +36,6 @@ public final class RiskModel {
   /** The column the fitted model adds: the probability of the positive class. */
   public static final String SCORE = "risk_score";
 
-  static final int MAX_ITER = 100;
-  static final double REG_PARAM = 0.001;
   static final double ELASTIC_NET = 0.0;
 
   private RiskModel() {}
@@ -75,8 +73,8 @@ public final class RiskModel {
       LogisticRegression learner = new LogisticRegression()
           .setLabelCol(Features.RISK_LABEL)
           .setFeaturesCol(FeatureStages.FEATURES)
-          .setMaxIter(MAX_ITER)
-          .setRegParam(REG_PARAM)
+          .setMaxIter(settings.maxIter())
+          .setRegParam(settings.regParam())
           .setElasticNetParam(ELASTIC_NET);
       List<PipelineStage> stages = new ArrayList<>(FeatureStages.of(features, Features.IMPUTED));
       stages.add(learner);
@@ -96,8 +94,8 @@ public final class RiskModel {
       Map<String, Object> parameters = new LinkedHashMap<>();
       parameters.put("incidence_threshold_per_100k", settings.incidenceThresholdPer100k());
       parameters.put("holdout_days", settings.holdoutDays());
-      parameters.put("max_iter", MAX_ITER);
-      parameters.put("reg_param", REG_PARAM);
+      parameters.put("max_iter", settings.maxIter());
+      parameters.put("reg_param", settings.regParam());
       parameters.put("elastic_net_param", ELASTIC_NET);
       parameters.put("high_risk_threshold", highRisk);
       parameters.put("imputed_with_training_mean", Features.IMPUTED.stream().filter(features::contains).toList());

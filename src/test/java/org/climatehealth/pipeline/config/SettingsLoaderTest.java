@@ -202,4 +202,31 @@ class SettingsLoaderTest {
     assertThatThrownBy(() -> SettingsLoader.forInvocation("s3://Bad_Bucket/conf"))
         .isInstanceOf(ConfigurationException.class).hasMessageStartingWith("bad --conf-dir 's3://Bad_Bucket/conf'");
   }
+
+  @Test
+  void theLearnersSettingsHaveDefaultsOverridesAndChecks() {
+    ModelSettings defaults = shipped.load("local", List.of()).models();
+    assertThat(defaults.risk()).isEqualTo(new ModelSettings.Risk(30, 56, 0.75, 100, 0.001));
+    assertThat(defaults.forecast()).isEqualTo(new ModelSettings.Forecast(56, 1.0, 40, 5, 0.1));
+
+    ModelSettings tuned = shipped.load("local", List.of("pipeline.models.risk.max-iter=20",
+        "pipeline.models.risk.reg-param=0", "pipeline.models.forecast.max-iter=8",
+        "pipeline.models.forecast.max-depth=3", "pipeline.models.forecast.step-size=1")).models();
+    assertThat(tuned.risk()).isEqualTo(new ModelSettings.Risk(30, 56, 0.75, 20, 0.0));
+    assertThat(tuned.forecast()).isEqualTo(new ModelSettings.Forecast(56, 1.0, 8, 3, 1.0));
+
+    Map<String, String> bad = Map.of(
+        "pipeline.models.risk.max-iter=0", "expected a whole number from 1 to 10000",
+        "pipeline.models.risk.max-iter=2.5", "expected a whole number from 1 to 10000",
+        "pipeline.models.risk.reg-param=-0.1", "expected a number at least 0.0",
+        "pipeline.models.forecast.max-depth=31", "expected a whole number from 1 to 30",
+        "pipeline.models.forecast.step-size=0", "expected a number above 0, at most 1",
+        "pipeline.models.forecast.step-size=1.5", "expected a number from 0.0 to 1.0",
+        "pipeline.models.forecast.holdout-days=7.5", "expected a whole number of days from 1 to 3650");
+    bad.forEach((override, expected) -> assertThatThrownBy(() -> shipped.load("local", List.of(override)))
+        .as(override)
+        .isInstanceOf(ConfigurationException.class)
+        .hasMessageStartingWith("bad " + override.substring(0, override.indexOf('=')) + " = ")
+        .hasMessageEndingWith(expected));
+  }
 }

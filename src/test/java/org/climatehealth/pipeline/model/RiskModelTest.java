@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * the label is, or is not, a function of the recent incidence.
  */
 class RiskModelTest {
-  private static final ModelSettings.Risk SETTINGS = new ModelSettings.Risk(30, 40, 0.75);
+  private static final ModelSettings.Risk SETTINGS = new ModelSettings.Risk(30, 40, 0.75, 100, 0.001);
   private static Dataset<Row> features;
 
   @BeforeAll
@@ -69,7 +69,7 @@ class RiskModelTest {
 
   @Test
   void tooLittleHistoryForTheHoldOutIsAUsageError() {
-    ModelSettings.Risk long_ = new ModelSettings.Risk(30, 120, 0.75);
+    ModelSettings.Risk long_ = new ModelSettings.Risk(30, 120, 0.75, 100, 0.001);
     assertThatThrownBy(() -> RiskModel.train(labelled(lit(1.0)), long_, 0.6))
         .isInstanceOf(TimeSplit.NotEnoughData.class)
         .hasMessageContaining("too few for a 120-day hold-out")
