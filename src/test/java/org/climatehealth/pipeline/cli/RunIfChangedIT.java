@@ -14,6 +14,7 @@ import org.climatehealth.pipeline.storage.LocalStorage;
 import org.climatehealth.pipeline.storage.Storage;
 import org.climatehealth.pipeline.storage.StoreUri;
 import org.climatehealth.pipeline.testing.CliRun;
+import org.climatehealth.pipeline.testing.TestSettings;
 import org.climatehealth.pipeline.testing.TestSpark;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -53,6 +54,7 @@ class RunIfChangedIT {
         "--conf", "pipeline.spark.master=" + sparkMaster,
         "--conf", "spark.ui.enabled=false",
         "--conf", "spark.sql.shuffle.partitions=2"));
+    args.addAll(TestSettings.quickModelOptions());
     return CliRun.of(args.toArray(String[]::new));
   }
 

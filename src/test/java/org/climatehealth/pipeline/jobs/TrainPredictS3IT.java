@@ -24,6 +24,7 @@ import org.climatehealth.pipeline.testing.ChildJvm;
 import org.climatehealth.pipeline.testing.CliRun;
 import org.climatehealth.pipeline.testing.S3ProxyExtension;
 import org.climatehealth.pipeline.testing.S3ProxyServer;
+import org.climatehealth.pipeline.testing.TestSettings;
 import org.climatehealth.pipeline.testing.TestSpark;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -50,7 +51,7 @@ class TrainPredictS3IT {
   void trainApproveAndPredictOnS3(S3ProxyServer s3) throws Exception {
     String bucket = s3.newBucket();
     String modelsBucket = s3.newBucket();
-    List<String> conf = List.of(
+    List<String> conf = new ArrayList<>(List.of(
         "--conf", "pipeline.stores.raw=s3://" + bucket + "/raw-store",
         "--conf", "pipeline.stores.processed=s3://" + bucket + "/processed-store",
         "--conf", "pipeline.stores.models=s3://" + modelsBucket,
@@ -58,16 +59,18 @@ class TrainPredictS3IT {
         "--conf", "spark.ui.enabled=false", "--conf", "spark.sql.shuffle.partitions=2",
         "--conf", "pipeline.spark.master=local[2]",
         "--conf", "pipeline.models.approval=manual",
-        // this test is about storage, not model quality: 6 locations give too small a hold-out to gate on
-        "--conf", "pipeline.models.risk.min-roc-auc=0",
-        "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28");
+        // this test is about storage, not model quality: 4 locations give too small a hold-out to gate on
+        "--conf", "pipeline.models.risk.min-roc-auc=0", "--conf", "pipeline.models.forecast.max-mae-ratio=1000",
+        "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28"));
+    conf.addAll(TestSettings.quickModelOptions());
     List<String> overrides = new ArrayList<>();
     for (int i = 1; i < conf.size(); i += 2) {
       overrides.add(conf.get(i));
     }
     SparkSession spark = SparkSessions.create(new SettingsLoader(Path.of("conf")).load("local", overrides), "test");
 
-    assertThat(run(conf, "generate", "--locations", "6", "--days", "200").exitCode()).isZero();
+    // 4 locations x 120 days, the last 2023-07-19
+    assertThat(run(conf, "generate", "--locations", "4", "--days", "120", "--start-date", "2023-03-22").exitCode()).isZero();
     assertThat(run(conf, "process").exitCode()).isZero();
     CliRun train = run(conf, "train", "--run-id", "s3-train");
     assertThat(train.exitCode()).as(train.err() + train.out()).isZero();
@@ -95,8 +98,8 @@ class TrainPredictS3IT {
       CliRun predict = run(conf, "predict", "--date", "2023-07-19", "--run-id", "s3-predict");
       assertThat(predict.exitCode()).as(predict.err()).isZero();
       String base = "s3a://" + bucket + "/processed-store/";
-      assertThat(spark.read().parquet(base + "predictions/date=2023-07-19").count()).isEqualTo(6);
-      assertThat(spark.read().parquet(base + "forecasts/date=2023-07-19").count()).isEqualTo(42);
+      assertThat(spark.read().parquet(base + "predictions/date=2023-07-19").count()).isEqualTo(4);
+      assertThat(spark.read().parquet(base + "forecasts/date=2023-07-19").count()).isEqualTo(28);
       assertThat(processed.exists("alerts/date=2023-07-19")).isTrue();
       assertThat(processed.list("_staging/")).isEmpty();
       JsonNode report = new ObjectMapper().readTree(processed.readBytes("_runs/predict/s3-predict.json"));
@@ -115,7 +118,7 @@ class TrainPredictS3IT {
         child.kill();
       }
       List<String> killedPredictions = rowsWithoutRunId(spark, base + "predictions/date=2023-07-18");
-      assertThat(killedPredictions).hasSize(6);
+      assertThat(killedPredictions).hasSize(4);
       assertThat(processed.exists("forecasts/date=2023-07-18")).isFalse();
       assertThat(processed.exists("alerts/date=2023-07-18")).isFalse();
       assertThat(checksums(processed, "date=2023-07-19/")).isEqualTo(dayBefore);
@@ -123,7 +126,7 @@ class TrainPredictS3IT {
       CliRun next = run(conf, "predict", "--date", "2023-07-18", "--run-id", "s3-next");
       assertThat(next.exitCode()).as(next.err()).isZero();
       assertThat(rowsWithoutRunId(spark, base + "predictions/date=2023-07-18")).isEqualTo(killedPredictions);
-      assertThat(spark.read().parquet(base + "forecasts/date=2023-07-18").count()).isEqualTo(42);
+      assertThat(spark.read().parquet(base + "forecasts/date=2023-07-18").count()).isEqualTo(28);
       assertThat(processed.exists("alerts/date=2023-07-18")).isTrue();
       assertThat(checksums(processed, "date=2023-07-19/")).isEqualTo(dayBefore);
       assertThat(processed.list("_staging/")).isEmpty();

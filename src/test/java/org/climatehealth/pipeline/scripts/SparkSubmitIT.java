@@ -22,6 +22,7 @@ import org.climatehealth.pipeline.testing.CliRun;
 import org.climatehealth.pipeline.testing.S3ProxyExtension;
 import org.climatehealth.pipeline.testing.S3ProxyServer;
 import org.climatehealth.pipeline.testing.ScriptRun;
+import org.climatehealth.pipeline.testing.TestSettings;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -99,14 +100,17 @@ class SparkSubmitIT {
     String raw = s3.newBucket();
     String processed = s3.newBucket();
     String models = s3.newBucket();
-    List<String> conf = List.of(
+    List<String> conf = new ArrayList<>(List.of(
         "--conf", "pipeline.stores.raw=s3://" + raw, "--conf", "pipeline.stores.processed=s3://" + processed,
         "--conf", "pipeline.stores.models=s3://" + models,
         "--conf", "pipeline.s3.endpoint=" + s3.endpoint(), "--conf", "pipeline.s3.path-style-access=true",
-        "--conf", "pipeline.models.risk.holdout-days=35", "--conf", "pipeline.models.forecast.holdout-days=35");
-    // the raw data is written in-process (generate needs no Spark): 8 locations x 300 days from 2023-01-01
-    CliRun generated = CliRun.of(concat(List.of("generate", "--locations", "8", "--days", "300"), conf)
-        .toArray(String[]::new));
+        // this test is about the runtime, not model quality: small data and learners, gates that pass
+        "--conf", "pipeline.models.risk.min-roc-auc=0", "--conf", "pipeline.models.forecast.max-mae-ratio=1000",
+        "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28"));
+    conf.addAll(TestSettings.quickModelOptions());
+    // the raw data is written in-process (generate needs no Spark): 4 locations x 120 days from 2023-04-01
+    CliRun generated = CliRun.of(concat(List.of("generate", "--locations", "4", "--days", "120",
+        "--start-date", "2023-04-01"), conf).toArray(String[]::new));
     assertThat(generated.exitCode()).as(generated.err()).isZero();
     Map<String, String> credentials = Map.of("AWS_ACCESS_KEY_ID", s3.accessKey(),
         "AWS_SECRET_ACCESS_KEY", s3.secretKey());
@@ -119,8 +123,8 @@ class SparkSubmitIT {
     JsonNode processReport = report(processed, "_runs/process/p-1.json");
     assertThat(processReport.get("status").asText()).isEqualTo("success");
     JsonNode dailyLocation = output(processReport, "/processed/daily_location");
-    assertThat(dailyLocation.get("rows").asLong()).isEqualTo(8 * 300);
-    assertThat(keys(processed, "processed/daily_location/month=2023-10/")).anyMatch(k -> k.endsWith(".parquet"));
+    assertThat(dailyLocation.get("rows").asLong()).isEqualTo(4 * 120);
+    assertThat(keys(processed, "processed/daily_location/month=2023-07/")).anyMatch(k -> k.endsWith(".parquet"));
 
     ScriptRun train = submit(credentials,
         concat(List.of("train", "--model", "risk,forecast", "--run-id", "t-1"), conf));
@@ -131,15 +135,15 @@ class SparkSubmitIT {
     ScriptRun predict = submit(credentials,
         concat(List.of("predict", "--run-id", "s-1"), conf));
     assertThat(predict.exitCode()).as(predict.err()).isZero();
-    // the latest date with data is the 300th day, 2023-10-27: each of the 8 locations is scored,
+    // the latest date with data is the 120th day, 2023-07-29: each of the 4 locations is scored,
     // and forecast for horizons 1 to 7
-    assertThat(predict.out()).contains("predict 2023-10-27 with risk v1 and forecast v1: 8 locations scored, 56 forecasts");
+    assertThat(predict.out()).contains("predict 2023-07-29 with risk v1 and forecast v1: 4 locations scored, 28 forecasts");
     JsonNode predictReport = report(processed, "_runs/predict/s-1.json");
-    assertThat(output(predictReport, "/predictions").get("rows").asLong()).isEqualTo(8);
-    assertThat(output(predictReport, "/forecasts").get("rows").asLong()).isEqualTo(56);
-    assertThat(keys(processed, "predictions/date=2023-10-27/")).anyMatch(k -> k.endsWith(".parquet"));
-    assertThat(keys(processed, "forecasts/date=2023-10-27/")).anyMatch(k -> k.endsWith(".parquet"));
-    assertThat(keys(processed, "alerts/date=2023-10-27/")).isNotEmpty();
+    assertThat(output(predictReport, "/predictions").get("rows").asLong()).isEqualTo(4);
+    assertThat(output(predictReport, "/forecasts").get("rows").asLong()).isEqualTo(28);
+    assertThat(keys(processed, "predictions/date=2023-07-29/")).anyMatch(k -> k.endsWith(".parquet"));
+    assertThat(keys(processed, "forecasts/date=2023-07-29/")).anyMatch(k -> k.endsWith(".parquet"));
+    assertThat(keys(processed, "alerts/date=2023-07-29/")).isNotEmpty();
 
     for (ScriptRun run : List.of(process, train, predict)) {
       assertThat(run.out() + run.err()).doesNotContain(s3.secretKey());

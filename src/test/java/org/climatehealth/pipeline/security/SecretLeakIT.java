@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.climatehealth.pipeline.testing.S3ProxyServer;
 import org.climatehealth.pipeline.testing.ScriptRun;
+import org.climatehealth.pipeline.testing.TestSettings;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -102,7 +103,7 @@ class SecretLeakIT {
   @Test
   void noCommandWritesASecretAnywhere() throws Exception {
     long started = System.nanoTime();
-    List<String> conf = List.of(
+    List<String> conf = new ArrayList<>(List.of(
         "--conf", "pipeline.stores.raw=s3://" + raw,
         "--conf", "pipeline.stores.processed=s3://" + processed + "/store",
         "--conf", "pipeline.stores.models=s3://" + models,
@@ -111,7 +112,8 @@ class SecretLeakIT {
         "--conf", "pipeline.spark.master=local[2]",
         // this test is about secrets, not model quality: small data, gates that pass
         "--conf", "pipeline.models.risk.min-roc-auc=0", "--conf", "pipeline.models.forecast.max-mae-ratio=1000",
-        "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28");
+        "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28"));
+    conf.addAll(TestSettings.quickModelOptions());
     Map<String, String> ok = environment(SECRET_KEY);
     Map<String, String> debug = new LinkedHashMap<>(ok);
     debug.put("PIPELINE_LOG_CONFIG", debugLogConfig().toString());
@@ -121,7 +123,7 @@ class SecretLeakIT {
     expect(0, ok, ran, "--help");
     expect(0, ok, ran, "--version");
     expect(0, ok, ran, "run", "--help");
-    expect(0, ok, ran, with(conf, "generate", "--locations", "6", "--days", "200"));
+    expect(0, ok, ran, with(conf, "generate", "--locations", "4", "--days", "120", "--start-date", "2023-04-01"));
     // process, train (risk, forecast), predict: the SDK, S3A and the magic committer at DEBUG
     expect(0, debug, ran, with(conf, "run", "--run-id", "leak-run"));
     expect(0, debug, ran, with(conf, "scan", "--run-id", "leak-scan"));

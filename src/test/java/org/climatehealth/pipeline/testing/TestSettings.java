@@ -10,6 +10,20 @@ import org.climatehealth.pipeline.config.SettingsLoader;
 public final class TestSettings {
   private TestSettings() {}
 
+  /**
+   * Small learners (20 logistic-regression iterations; 5 trees of depth 3 instead of 40 of depth 5),
+   * as configuration overrides: for tests about storage, faults and the command line, where a
+   * model's quality is not the point; they train in a third of the time. The model tests and
+   * {@code TrainPredictTest} keep the shipped learners.
+   */
+  public static final List<String> QUICK_MODELS = List.of("pipeline.models.risk.max-iter=20",
+      "pipeline.models.forecast.max-iter=5", "pipeline.models.forecast.max-depth=3");
+
+  /** {@link #QUICK_MODELS} as command-line options: {@code --conf KEY=VALUE} each. */
+  public static List<String> quickModelOptions() {
+    return QUICK_MODELS.stream().flatMap(o -> java.util.stream.Stream.of("--conf", o)).toList();
+  }
+
   /** The local profile's settings as shipped (reference.conf and conf/local.conf), with {@code overrides}. */
   public static Settings local(String... overrides) {
     return new SettingsLoader(Path.of("conf")).load("local", List.of(overrides));
