@@ -17,11 +17,15 @@ Usage: scripts/deploy-glue.sh [options]
 
 Builds the application jar, uploads it, conf/*.conf and jobs/script/entry-point.scala to the
 artifacts location, and creates (or, when it exists, updates) one AWS Glue job per jobs/*.json.
-The job role's policy, rendered for these stores, is written next to the rendered jobs.
+Each job has its own IAM policy (jobs/iam/JOB-policy.json: only what that job needs), rendered for
+these stores next to the rendered jobs; the deploy ends by saying, per role, which jobs run as it
+and which rendered policies to attach to it (a role that runs several jobs needs each of theirs).
 
 Options (the variable in brackets is used when the option is not given):
   --artifacts S3URI    where the jar and configuration go: s3://BUCKET[/PREFIX]      [GLUE_ARTIFACTS]
-  --role-arn ARN       the IAM role the jobs run as                                   [GLUE_ROLE_ARN]
+  --role-arn ARN       the IAM role every job runs as                                 [GLUE_ROLE_ARN]
+  --role-arn JOB=ARN   the role one job runs as instead (JOB: process, train, predict, run or
+                       scan); repeatable. --role-arn ARN may be left out when all five are given
   --raw S3URI          the raw store, s3://BUCKET[/PREFIX]                  [s3://$RAW_BUCKET]
   --processed S3URI    the processed store                                  [s3://$PROCESSED_BUCKET]
   --models S3URI       the models store                                     [s3://$MODELS_BUCKET]
@@ -59,6 +63,9 @@ from_bucket_variable() {
 
 artifacts="${GLUE_ARTIFACTS:-}"
 role_arn="${GLUE_ROLE_ARN:-}"
+glue_jobs=(process train predict run scan)
+# one job's own role: role_for_process ... role_for_scan (plain variables: bash 3 has no maps)
+role_for_process="" role_for_train="" role_for_predict="" role_for_run="" role_for_scan=""
 raw="$(from_bucket_variable "${RAW_BUCKET:-}")"
 processed="$(from_bucket_variable "${PROCESSED_BUCKET:-}")"
 models="$(from_bucket_variable "${MODELS_BUCKET:-}")"
@@ -84,7 +91,17 @@ while (($# > 0)); do
   esac
   case "$option" in
     --artifacts) artifacts="$value" ;;
-    --role-arn) role_arn="$value" ;;
+    --role-arn)
+      if [[ "$value" == arn:* || "$value" != *=* ]]; then
+        role_arn="$value"
+      else
+        job="${value%%=*}"
+        [[ " ${glue_jobs[*]} " == *" $job "* ]] \
+          || fail_usage "--role-arn $value: '$job' is no job; use --role-arn ARN, or JOB=ARN with JOB one of ${glue_jobs[*]}"
+        [[ -n "${value#*=}" ]] || fail_usage "--role-arn $value: give the role ARN after '$job='"
+        printf -v "role_for_$job" '%s' "${value#*=}"
+      fi
+      ;;
     --raw) raw="$value" ;;
     --processed) processed="$value" ;;
     --models) models="$value" ;;
@@ -97,7 +114,15 @@ done
 
 missing=()
 [[ -n "$artifacts" ]] || missing+=("--artifacts (or GLUE_ARTIFACTS)")
-[[ -n "$role_arn" ]] || missing+=("--role-arn (or GLUE_ROLE_ARN)")
+if [[ -z "$role_arn" ]]; then
+  for job in "${glue_jobs[@]}"; do
+    own="role_for_$job"
+    if [[ -z "${!own}" ]]; then
+      missing+=("--role-arn (or GLUE_ROLE_ARN)")
+      break
+    fi
+  done
+fi
 [[ -n "$raw" ]] || missing+=("--raw (or RAW_BUCKET)")
 [[ -n "$processed" ]] || missing+=("--processed (or PROCESSED_BUCKET)")
 [[ -n "$models" ]] || missing+=("--models (or MODELS_BUCKET)")
@@ -138,8 +163,18 @@ if ! command -v java >/dev/null 2>&1; then
 fi
 job_files=("$root"/jobs/*.json)
 policy_files=("$root"/jobs/iam/*.json)
+role_values=()
+[[ -z "$role_arn" ]] || role_values+=(--set "ROLE_ARN=$role_arn")
+for job in "${glue_jobs[@]}"; do
+  own="role_for_$job"
+  case "$job" in
+    process) key=PROCESS_ROLE_ARN ;; train) key=TRAIN_ROLE_ARN ;; predict) key=PREDICT_ROLE_ARN ;;
+    run) key=RUN_ROLE_ARN ;; scan) key=SCAN_ROLE_ARN ;;
+  esac
+  [[ -z "${!own}" ]] || role_values+=(--set "$key=${!own}")
+done
 if ! rendered="$(java -cp "$jar:$(cat "$classpath_file")" "$main_class_renderer" render --out "$out_dir" \
-    --set "ARTIFACTS=$artifacts" --set "ROLE_ARN=$role_arn" --set "RAW_STORE=$raw" \
+    --set "ARTIFACTS=$artifacts" "${role_values[@]}" --set "RAW_STORE=$raw" \
     --set "PROCESSED_STORE=$processed" --set "MODELS_STORE=$models" --set "REGION=$region" \
     --set "JOB_PREFIX=$job_prefix" "${job_files[@]}" "${policy_files[@]}")"; then
   exit 2
@@ -177,11 +212,16 @@ call aws s3 cp --only-show-errors "$root/jobs/script/entry-point.scala" "$artifa
 
 created=0
 updated=0
-policies=()
+trust_policy=""
+roles=()
 while IFS=$'\t' read -r kind name create_file update_file; do
   [[ -n "$kind" ]] || continue
   if [[ "$kind" == policy ]]; then
-    policies+=("$create_file")
+    [[ "$name" != trust-policy.json ]] || trust_policy="$create_file"
+    continue
+  fi
+  if [[ "$kind" == role ]]; then
+    roles+=("$name"$'\t'"$create_file"$'\t'"$update_file")
     continue
   fi
   create=(aws glue create-job --region "$region" --cli-input-json "file://$create_file")
@@ -213,6 +253,15 @@ else
   echo "deploy-glue: $created created, $updated updated, jar and configuration in $artifacts"
   echo "start a run with: aws glue start-job-run --region $region --job-name ${job_prefix}run"
 fi
-for policy in "${policies[@]}"; do
-  echo "# IAM document for the job role (see jobs/README.md), rendered: $policy"
+# Which role runs which jobs, and the rendered policies to attach to it (see jobs/README.md): a
+# role that runs several jobs needs the policy of each.
+for role in "${roles[@]}"; do
+  IFS=$'\t' read -r arn role_jobs role_policies <<<"$role"
+  policy_list="${role_policies//$'\t'/, }"
+  if [[ "$role_jobs" == *,* ]]; then
+    echo "# IAM: role $arn runs ${role_jobs//,/, }: attach each of their policies: $policy_list"
+  else
+    echo "# IAM: role $arn runs $role_jobs: attach its policy: $policy_list"
+  fi
 done
+[[ -z "$trust_policy" ]] || echo "# IAM: each job role's trust policy (glue.amazonaws.com may assume it): $trust_policy"

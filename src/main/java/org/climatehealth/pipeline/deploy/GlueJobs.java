@@ -32,25 +32,48 @@ import org.climatehealth.pipeline.storage.StoreUri;
  * deployment, for {@code scripts/deploy-glue.sh}.
  *
  * <p>The files in {@code jobs/} are valid JSON with {@code ${NAME}} placeholders inside string
- * values. {@link #values} checks the deploy-time values once and derives the rest (the partition
- * and account from the role ARN, bucket names and object ARNs for the policy); {@link #render}
- * substitutes them in every string value of a document (so a value never needs JSON escaping);
- * {@link #updateRequest} turns a {@code CreateJob} request into the {@code UpdateJob} request for
- * the same job: {@code {"JobName": ..., "JobUpdate": ...}}, where {@code JobUpdate} is the job
- * definition without {@code Name} and {@code Tags}, which the {@code JobUpdate} structure lacks.
+ * values. {@link #values} checks the deploy-time values once and derives the rest (each job's
+ * role, the partition and account from the role ARNs, bucket names, key prefixes and object ARNs
+ * for the policies); {@link #render} substitutes them in every string value of a document (so a
+ * value never needs JSON escaping); {@link #updateRequest} turns a {@code CreateJob} request into
+ * the {@code UpdateJob} request for the same job: {@code {"JobName": ..., "JobUpdate": ...}},
+ * where {@code JobUpdate} is the job definition without {@code Name} and {@code Tags}, which the
+ * {@code JobUpdate} structure lacks.
+ *
+ * <p>Roles: {@code ROLE_ARN} is the role of every job; {@code PROCESS_ROLE_ARN},
+ * {@code TRAIN_ROLE_ARN}, {@code PREDICT_ROLE_ARN}, {@code RUN_ROLE_ARN} and {@code SCAN_ROLE_ARN}
+ * override it for one job ({@code ROLE_ARN} may be left out when all five are given). Each job file
+ * names its own ({@code "Role": "${PROCESS_ROLE_ARN}"}), and each job has its own policy,
+ * {@code iam/<job>-policy.json}, granting only what that job does; a role that runs several jobs
+ * needs each of their policies ({@link #roleGrants}).
+ *
+ * <p>One rendering rule goes beyond substitution: a {@code Condition} of a policy statement that
+ * uses a store prefix placeholder ({@code ${RAW_PREFIX}}, {@code ${PROCESSED_PREFIX}},
+ * {@code ${MODELS_PREFIX}}, {@code ${ARTIFACTS_PREFIX}}) whose value is empty, because that store
+ * is a whole bucket, is left out. A policy restricts listing to a store's keys with
+ * {@code "Condition": {"StringLike": {"s3:prefix": ["${RAW_PREFIX}/*", "${RAW_PREFIX}"]}}}; for a
+ * store at a bucket root there is nothing to restrict, and the condition as written
+ * ({@code ["/*", ""]}) would match no listing at all. Any other empty value renders as empty.
  *
  * <p>Run as {@code GlueJobs render --out DIR --set KEY=VALUE... FILE...}: it writes
  * {@code DIR/<file>.create.json} and {@code DIR/<file>.update.json} for each job definition
  * (for {@code aws glue create-job|update-job --cli-input-json file://...}) and {@code DIR/<file>.json}
  * for each policy document, and prints one tab-separated line per file:
- * {@code job NAME CREATE UPDATE} or {@code policy FILE RENDERED}. Exit 2 on a bad value, an
- * unknown placeholder or a malformed document, with one line on stderr saying which.
+ * {@code job NAME CREATE UPDATE} or {@code policy FILE RENDERED}, then one line per role:
+ * {@code role ARN JOB[,JOB...] POLICY...} (the jobs it runs, by name, and the rendered policies it
+ * needs). Exit 2 on a bad value, an unknown placeholder, a malformed document or a job without its
+ * policy, with one line on stderr saying which.
  */
 public final class GlueJobs {
 
-  /** The values a deployment must give. */
+  /** The values a deployment must give ({@code ROLE_ARN} unless every job has a role of its own). */
   public static final List<String> REQUIRED = List.of("ARTIFACTS", "ROLE_ARN", "RAW_STORE", "PROCESSED_STORE",
       "MODELS_STORE", "REGION");
+  /** The Glue jobs, as named in {@code jobs/<job>.json} and {@code jobs/iam/<job>-policy.json}. */
+  public static final List<String> JOBS = List.of("process", "train", "predict", "run", "scan");
+  /** The store prefix placeholders: empty for a store at a bucket root, which drops a Condition using one. */
+  public static final Set<String> STORE_PREFIXES = Set.of("RAW_PREFIX", "PROCESSED_PREFIX", "MODELS_PREFIX",
+      "ARTIFACTS_PREFIX");
   /** The job name prefix when none is given. */
   public static final String DEFAULT_JOB_PREFIX = "climate-health-";
 
@@ -72,25 +95,43 @@ public final class GlueJobs {
     }
   }
 
+  /** The deploy value naming one job's role, e.g. {@code PROCESS_ROLE_ARN}. */
+  public static String roleKey(String job) {
+    return job.toUpperCase(Locale.ROOT) + "_ROLE_ARN";
+  }
+
+  /** The policy document of one job, relative to {@code jobs/}: {@code iam/<job>-policy.json}. */
+  public static String policyFile(String job) {
+    return "iam/" + job + "-policy.json";
+  }
+
   /**
    * Checks the given values and adds the derived ones. Given: {@code ARTIFACTS} (s3://BUCKET[/PREFIX]
-   * where the jar and configuration go), {@code ROLE_ARN}, {@code RAW_STORE}, {@code PROCESSED_STORE},
-   * {@code MODELS_STORE} (s3:// store URIs), {@code REGION}, optionally {@code JOB_PREFIX}. Derived:
-   * {@code PARTITION} and {@code ACCOUNT} (from the role ARN) and, for each of RAW, PROCESSED, MODELS
-   * and ARTIFACTS, {@code X_BUCKET} (the bucket name) and {@code X_OBJECTS} ({@code bucket/prefix/*},
-   * the object part of an S3 ARN). Stores are normalised ({@code s3a://} and trailing slashes go).
+   * where the jar and configuration go), {@code ROLE_ARN} (every job's role) and optionally
+   * {@code <JOB>_ROLE_ARN} for each job in {@link #JOBS} (that job's role instead), {@code RAW_STORE},
+   * {@code PROCESSED_STORE}, {@code MODELS_STORE} (s3:// store URIs), {@code REGION}, optionally
+   * {@code JOB_PREFIX}. Derived: {@code <JOB>_ROLE_ARN} for every job, {@code PARTITION} and
+   * {@code ACCOUNT} (from the role ARNs, which must agree on both) and, for each of RAW, PROCESSED,
+   * MODELS and ARTIFACTS, {@code X_BUCKET} (the bucket name), {@code X_PREFIX} (the key prefix, empty
+   * at a bucket root), {@code X_ROOT} ({@code bucket/prefix/} or {@code bucket/}: the object part of an
+   * S3 ARN up to the store's keys) and {@code X_OBJECTS} ({@code X_ROOT*}: all of the store's objects).
+   * Stores are normalised ({@code s3a://} and trailing slashes go).
    */
   public static Map<String, String> values(Map<String, String> given) {
-    List<String> missing = REQUIRED.stream().filter(k -> given.getOrDefault(k, "").isBlank()).toList();
+    List<String> roleKeys = JOBS.stream().map(GlueJobs::roleKey).toList();
+    boolean everyJobHasARole = roleKeys.stream().noneMatch(k -> given.getOrDefault(k, "").isBlank());
+    List<String> missing = REQUIRED.stream().filter(k -> given.getOrDefault(k, "").isBlank())
+        .filter(k -> !(k.equals("ROLE_ARN") && everyJobHasARole)).toList();
     if (!missing.isEmpty()) {
       throw new DeployException("missing deploy value" + (missing.size() == 1 ? " " : "s ") + String.join(", ", missing));
     }
     Set<String> unknown = new TreeSet<>(given.keySet());
     unknown.removeAll(REQUIRED);
+    unknown.removeAll(roleKeys);
     unknown.remove("JOB_PREFIX");
     if (!unknown.isEmpty()) {
       throw new DeployException("unknown deploy value" + (unknown.size() == 1 ? " " : "s ") + String.join(", ", unknown)
-          + "; known: " + String.join(", ", REQUIRED) + ", JOB_PREFIX");
+          + "; known: " + String.join(", ", REQUIRED) + ", " + String.join(", ", roleKeys) + ", JOB_PREFIX");
     }
     Map<String, String> values = new LinkedHashMap<>();
     Map<String, StoreUri> locations = new LinkedHashMap<>();
@@ -99,13 +140,26 @@ public final class GlueJobs {
       locations.put(name, uri);
       values.put(name, uri.toString());
     }
-    String role = given.get("ROLE_ARN").trim();
-    Matcher arn = ROLE_ARN.matcher(role);
-    if (!arn.matches()) {
-      throw new DeployException("bad ROLE_ARN '" + role + "': expected an IAM role ARN such as "
-          + "arn:aws:iam::123456789012:role/climate-health-glue");
+    // every role, checked; each job's own or the default
+    Map<String, Matcher> roles = new LinkedHashMap<>();
+    if (!given.getOrDefault("ROLE_ARN", "").isBlank()) {
+      roles.put("ROLE_ARN", roleArn("ROLE_ARN", given.get("ROLE_ARN")));
     }
-    values.put("ROLE_ARN", role);
+    for (String key : roleKeys) {
+      String own = given.getOrDefault(key, "");
+      roles.put(key, own.isBlank() ? roles.get("ROLE_ARN") : roleArn(key, own));
+    }
+    roles.forEach((key, arn) -> values.put(key, arn.group()));
+    Matcher first = roles.values().iterator().next();
+    for (Map.Entry<String, Matcher> role : roles.entrySet()) {
+      Matcher arn = role.getValue();
+      if (!arn.group(1).equals(first.group(1)) || !arn.group(2).equals(first.group(2))) {
+        throw new DeployException("the job roles must be in one partition and account: " + role.getKey() + " "
+            + arn.group() + " is in " + arn.group(1) + " account " + arn.group(2) + ", "
+            + roles.keySet().iterator().next() + " " + first.group() + " in " + first.group(1) + " account "
+            + first.group(2));
+      }
+    }
     String region = given.get("REGION").trim();
     if (!REGION.matcher(region).matches()) {
       throw new DeployException("bad REGION '" + region + "': expected a region name such as eu-west-2");
@@ -116,24 +170,37 @@ public final class GlueJobs {
       throw new DeployException("bad JOB_PREFIX '" + prefix + "': letters, digits, '.', '_' and '-' only");
     }
     values.put("JOB_PREFIX", prefix);
-    values.put("PARTITION", arn.group(1));
-    values.put("ACCOUNT", arn.group(2));
+    values.put("PARTITION", first.group(1));
+    values.put("ACCOUNT", first.group(2));
     locations.forEach((name, uri) -> {
       String base = name.replace("_STORE", "");
+      String root = uri.bucket() + "/" + (uri.prefix().isEmpty() ? "" : uri.prefix() + "/");
       values.put(base + "_BUCKET", uri.bucket());
-      values.put(base + "_OBJECTS", uri.bucket() + "/" + (uri.prefix().isEmpty() ? "" : uri.prefix() + "/") + "*");
+      values.put(base + "_PREFIX", uri.prefix());
+      values.put(base + "_ROOT", root);
+      values.put(base + "_OBJECTS", root + "*");
     });
-    // the role may delete in processed and models but never in raw: they must not overlap
+    // jobs may delete in processed and models but never in raw: they must not overlap
     StoreUri raw = locations.get("RAW_STORE");
     for (String writable : List.of("PROCESSED_STORE", "MODELS_STORE")) {
       StoreUri other = locations.get(writable);
       if (contains(other, raw) || contains(raw, other)) {
-        throw new DeployException(writable + " " + other + " and RAW_STORE " + raw + " overlap: the job role may "
+        throw new DeployException(writable + " " + other + " and RAW_STORE " + raw + " overlap: the job roles may "
             + "delete in " + writable.toLowerCase(Locale.ROOT).replace("_store", "") + " and must not in raw; "
             + "give them separate buckets or prefixes");
       }
     }
     return values;
+  }
+
+  private static Matcher roleArn(String key, String text) {
+    String role = text.trim();
+    Matcher arn = ROLE_ARN.matcher(role);
+    if (!arn.matches()) {
+      throw new DeployException("bad " + key + " '" + role + "': expected an IAM role ARN such as "
+          + "arn:aws:iam::123456789012:role/climate-health-glue");
+    }
+    return arn;
   }
 
   private static StoreUri s3Location(String name, String text) {
@@ -159,7 +226,8 @@ public final class GlueJobs {
 
   /**
    * A copy of {@code document} with every {@code ${NAME}} in its string values replaced by
-   * {@code values.get(NAME)}. Keys are left as they are.
+   * {@code values.get(NAME)}. Keys are left as they are. A {@code Condition} member that uses an
+   * empty store prefix placeholder ({@link #STORE_PREFIXES}) is left out (see the class comment).
    *
    * @throws DeployException naming the placeholder and where it is, when a value is missing
    */
@@ -186,6 +254,9 @@ public final class GlueJobs {
       ObjectNode copy = JSON.createObjectNode();
       for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
         Map.Entry<String, JsonNode> field = it.next();
+        if (field.getKey().equals("Condition") && usesAnEmptyStorePrefix(field.getValue(), values)) {
+          continue; // the store is a whole bucket: nothing to restrict to
+        }
         copy.set(field.getKey(), render(field.getValue(), values, where + "/" + field.getKey()));
       }
       return copy;
@@ -198,6 +269,25 @@ public final class GlueJobs {
       return copy;
     }
     return node.deepCopy();
+  }
+
+  /** Whether a string anywhere in {@code node} uses a store prefix placeholder whose value is empty. */
+  private static boolean usesAnEmptyStorePrefix(JsonNode node, Map<String, String> values) {
+    if (node.isTextual()) {
+      Matcher m = PLACEHOLDER.matcher(node.textValue());
+      while (m.find()) {
+        if (STORE_PREFIXES.contains(m.group(1)) && "".equals(values.get(m.group(1)))) {
+          return true;
+        }
+      }
+      return false;
+    }
+    for (JsonNode child : node) {
+      if (usesAnEmptyStorePrefix(child, values)) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /**
@@ -263,31 +353,90 @@ public final class GlueJobs {
     }
   }
 
-  /** Renders each file into {@code out} with the checked {@code values}. */
-  public static List<Rendered> renderAll(List<Path> files, Map<String, String> values, Path out) {
+  /** What one role needs: the jobs (by name) that run as it and the rendered policy of each. */
+  public record RoleGrant(String roleArn, List<String> jobs, List<Path> policies) {
+    /** The tab-separated line the deploy script reads: {@code role ARN JOB[,JOB...] POLICY...}. */
+    public String line() {
+      List<String> fields = new ArrayList<>(List.of("role", roleArn, String.join(",", jobs)));
+      policies.forEach(p -> fields.add(p.toString()));
+      return String.join("\t", fields);
+    }
+  }
+
+  /** The rendered files and what each role needs. */
+  public record Deployment(List<Rendered> files, List<RoleGrant> roles) {}
+
+  /**
+   * Renders each file into {@code out} and pairs every job with its policy: job file
+   * {@code <job>.json} with {@code <job>-policy.json} among the files.
+   *
+   * @throws DeployException when a job's policy is not among the files
+   */
+  public static Deployment render(List<Path> files, Map<String, String> values, Path out) {
     List<Rendered> rendered = new ArrayList<>();
+    Map<String, Path> policies = new LinkedHashMap<>();
+    Map<String, JsonNode> jobs = new LinkedHashMap<>();
+    // checked before anything is written
+    Map<Path, JsonNode> documents = new LinkedHashMap<>();
+    for (Path file : files) {
+      documents.put(file, render(read(file), values));
+    }
+    for (Map.Entry<Path, JsonNode> entry : documents.entrySet()) {
+      if (!isPolicy(entry.getValue())) {
+        checkJob(entry.getValue());
+        String base = baseName(entry.getKey());
+        boolean hasPolicy = documents.keySet().stream().anyMatch(f -> baseName(f).equals(base + "-policy"));
+        if (!hasPolicy) {
+          throw new DeployException("no IAM policy for job " + entry.getValue().get("Name").textValue() + " ("
+              + entry.getKey() + "): expected " + base + "-policy.json among the files");
+        }
+      }
+    }
     try {
       Files.createDirectories(out);
-      for (Path file : files) {
-        JsonNode document = render(read(file), values);
-        String base = file.getFileName().toString().replaceFirst("\\.json$", "");
+      for (Map.Entry<Path, JsonNode> entry : documents.entrySet()) {
+        Path file = entry.getKey();
+        JsonNode document = entry.getValue();
+        String base = baseName(file);
         if (isPolicy(document)) {
           Path target = out.resolve(base + ".json");
           Files.writeString(target, toJson(document), StandardCharsets.UTF_8);
           rendered.add(new Rendered("policy", file.getFileName().toString(), List.of(target)));
+          policies.put(base, target);
         } else {
-          checkJob(document);
           Path create = out.resolve(base + ".create.json");
           Path update = out.resolve(base + ".update.json");
           Files.writeString(create, toJson(document), StandardCharsets.UTF_8);
           Files.writeString(update, toJson(updateRequest(document)), StandardCharsets.UTF_8);
           rendered.add(new Rendered("job", document.get("Name").textValue(), List.of(create, update)));
+          jobs.put(base, document);
         }
       }
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write rendered documents to " + out, e);
     }
-    return rendered;
+    return new Deployment(rendered, roleGrants(jobs, policies));
+  }
+
+  /**
+   * One entry per distinct role, in the order of the jobs: the jobs that run as it (job name) and
+   * the rendered policy of each ({@code policies} by base name, {@code <job>-policy}). A role that
+   * runs several jobs needs every one of their policies.
+   */
+  static List<RoleGrant> roleGrants(Map<String, JsonNode> jobs, Map<String, Path> policies) {
+    Map<String, RoleGrant> grants = new LinkedHashMap<>();
+    jobs.forEach((base, job) -> {
+      String role = job.get("Role").textValue();
+      RoleGrant grant = grants.computeIfAbsent(role, r -> new RoleGrant(r, new ArrayList<>(), new ArrayList<>()));
+      grant.jobs().add(job.get("Name").textValue());
+      grant.policies().add(policies.get(base + "-policy"));
+    });
+    return grants.values().stream().map(g -> new RoleGrant(g.roleArn(), List.copyOf(g.jobs()),
+        List.copyOf(g.policies()))).toList();
+  }
+
+  private static String baseName(Path file) {
+    return file.getFileName().toString().replaceFirst("\\.json$", "");
   }
 
   public static void main(String[] args) {
@@ -336,8 +485,12 @@ public final class GlueJobs {
       return 2;
     }
     try {
-      for (Rendered r : renderAll(files, values(given), outDir)) {
+      Deployment deployment = render(files, values(given), outDir);
+      for (Rendered r : deployment.files()) {
         out.println(r.line());
+      }
+      for (RoleGrant grant : deployment.roles()) {
+        out.println(grant.line());
       }
       return 0;
     } catch (DeployException e) {

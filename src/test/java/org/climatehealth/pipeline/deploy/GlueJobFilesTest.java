@@ -35,8 +35,10 @@ import picocli.CommandLine.ParseResult;
 /**
  * Every AWS Glue job definition in {@code jobs/} is a CreateJob request for a Glue 6.0 Scala job
  * whose arguments run the pipeline's main class: they parse through the Glue adapter to the same
- * request, and the same settings, as the command line a user would type. The IAM policy for the
- * job role reads raw and never writes or deletes there.
+ * request, and the same settings, as the command line a user would type. Each job runs as its own
+ * role placeholder and has its own IAM policy, which grants exactly the actions that job needs on
+ * each store (what {@code JobRolePolicyIT} records the jobs doing), lists only inside the stores'
+ * prefixes, and never writes or deletes in raw.
  */
 class GlueJobFilesTest {
 
@@ -62,7 +64,8 @@ class GlueJobFilesTest {
     return GlueJobs.render(GlueJobs.read(file), values);
   }
 
-  private static Map<String, String> defaultArguments(JsonNode job) {
+  /** A rendered job's DefaultArguments, in the file's order. */
+  static Map<String, String> defaultArguments(JsonNode job) {
     Map<String, String> args = new LinkedHashMap<>();
     job.get("DefaultArguments").fields().forEachRemaining(f -> args.put(f.getKey(), f.getValue().textValue()));
     return args;
@@ -125,7 +128,10 @@ class GlueJobFilesTest {
 
     // the template says where each deploy-time value goes, and nothing is hard-wired
     String text = Files.readString(file);
-    for (String placeholder : List.of("${JOB_PREFIX}", "${ROLE_ARN}", "${ARTIFACTS}", "${RAW_STORE}",
+    String command = file.getFileName().toString().replace(".json", "");
+    assertThat(template.get("Role").textValue()).as("each job runs as its own role")
+        .isEqualTo("${" + GlueJobs.roleKey(command) + "}");
+    for (String placeholder : List.of("${JOB_PREFIX}", "${ARTIFACTS}", "${RAW_STORE}",
         "${PROCESSED_STORE}", "${MODELS_STORE}", "${REGION}")) {
       assertThat(text).as(file + " uses " + placeholder).contains(placeholder);
     }
@@ -163,6 +169,14 @@ class GlueJobFilesTest {
 
   /** What a command line parses to: the command path and every matched option's value. */
   private record Request(Map<String, Object> options, Settings settings) {}
+
+  /**
+   * The ordinary command line that a Glue run of {@code job} amounts to: its DefaultArguments
+   * among Glue's own, translated as the main class translates them ({@link GlueArguments}).
+   */
+  static String[] glueCommandLine(JsonNode job) {
+    return GlueArguments.toCommandLine(Main.createCommandLine(), glueRun(job, 1));
+  }
 
   private static Request request(String... args) {
     CommandLine commandLine = Main.createCommandLine();
@@ -230,7 +244,7 @@ class GlueJobFilesTest {
     assertThat(settings.spark().s3Committer()).isEqualTo("runtime");
   }
 
-  // ----- the job role's policy -----
+  // ----- the job roles' policies -----
 
   private static final Pattern ANY = Pattern.compile("[*?]");
 
@@ -253,11 +267,23 @@ class GlueJobFilesTest {
     return values;
   }
 
-  /** The actions the policy allows on one resource ARN, as written (a wildcard action stays one entry). */
+  /** The actions the policy allows on one object ARN, as written (a wildcard action stays one entry). */
   private static Set<String> allowedOn(JsonNode policy, String arn) {
+    return allowedOn(policy, arn, null);
+  }
+
+  /**
+   * The actions the policy allows on one resource ARN for a request with this {@code s3:prefix}
+   * (null: none, as a HEAD of the bucket): a statement with a {@code StringLike s3:prefix}
+   * condition counts only when the prefix matches it.
+   */
+  private static Set<String> allowedOn(JsonNode policy, String arn, String prefix) {
     Set<String> actions = new TreeSet<>();
     for (JsonNode statement : policy.get("Statement")) {
-      if (strings(statement.get("Resource")).stream().anyMatch(r -> matches(r, arn))) {
+      JsonNode condition = statement.get("Condition");
+      boolean holds = condition == null || (prefix != null
+          && strings(condition.at("/StringLike/s3:prefix")).stream().anyMatch(p -> matches(p, prefix)));
+      if (holds && strings(statement.get("Resource")).stream().anyMatch(r -> matches(r, arn))) {
         actions.addAll(strings(statement.get("Action")));
       }
     }
@@ -274,37 +300,141 @@ class GlueJobFilesTest {
     return Stream.of(GlueJobsTest.given(), separateBuckets, oneBucket);
   }
 
+  private static final Set<String> RW = Set.of("s3:GetObject", "s3:PutObject", "s3:DeleteObject",
+      "s3:AbortMultipartUpload");
+  private static final Set<String> READ = Set.of("s3:GetObject");
+
+  /** The jobs that take the processed store's lease: they may finish any run's publish there. */
+  private static final Set<String> LEASED = Set.of("process", "train", "predict", "run");
+
+  /** The stores each job lists (s3:ListBucket within the store's prefix). */
+  private static final Map<String, Set<String>> LISTS = Map.of(
+      "process", Set.of("RAW_STORE", "PROCESSED_STORE", "ARTIFACTS"),
+      "train", Set.of("PROCESSED_STORE", "MODELS_STORE", "ARTIFACTS"),
+      "predict", Set.of("PROCESSED_STORE", "MODELS_STORE", "ARTIFACTS"),
+      "run", Set.of("RAW_STORE", "PROCESSED_STORE", "MODELS_STORE", "ARTIFACTS"),
+      "scan", Set.of("RAW_STORE", "PROCESSED_STORE", "ARTIFACTS"));
+
+  /** The stores whose pending multipart uploads each job lists (s3:ListBucketMultipartUploads, a bucket-wide grant). */
+  private static final Map<String, Set<String>> UPLOADS = Map.of(
+      "process", Set.of("PROCESSED_STORE"),
+      "train", Set.of("PROCESSED_STORE", "MODELS_STORE"),
+      "predict", Set.of("PROCESSED_STORE"),
+      "run", Set.of("PROCESSED_STORE", "MODELS_STORE"),
+      "scan", Set.of());
+
+  /** The exact object actions of each job, by store and key: what JobRolePolicyIT found each job doing. */
+  private static Set<String> objectActions(String job, String store, String key) {
+    return switch (store) {
+      case "RAW_STORE" -> job.equals("process") || job.equals("run") ? READ : Set.of();
+      case "PROCESSED_STORE" -> {
+        if (LEASED.contains(job)) {
+          yield RW; // recovery may move, delete and abort anywhere in the store
+        }
+        // scan: reads and writes its manifests, writes its report, nothing else
+        yield key.startsWith("_manifests/raw/") ? Set.of("s3:GetObject", "s3:PutObject")
+            : key.startsWith("_runs/scan/") ? Set.of("s3:PutObject") : Set.of();
+      }
+      case "MODELS_STORE" -> job.equals("train") || job.equals("run") ? RW : job.equals("predict") ? READ : Set.of();
+      case "ARTIFACTS" -> READ;
+      default -> throw new IllegalArgumentException(store);
+    };
+  }
+
+  /**
+   * The exact bucket actions of a job on {@code bucket} for a request with {@code prefix}:
+   * s3:ListBucket when the prefix lies in a store the job lists (any prefix, or none, for a store
+   * that is a whole bucket), s3:ListBucketMultipartUploads when a store whose uploads it lists is in
+   * the bucket.
+   */
+  private static Set<String> bucketActions(String job, Map<String, StoreUri> stores, String bucket, String prefix) {
+    Set<String> actions = new TreeSet<>();
+    for (String store : LISTS.get(job)) {
+      StoreUri uri = stores.get(store);
+      if (uri.bucket().equals(bucket) && (uri.prefix().isEmpty() || (prefix != null
+          && (prefix.equals(uri.prefix()) || prefix.startsWith(uri.prefix() + "/"))))) {
+        actions.add("s3:ListBucket");
+      }
+    }
+    for (String store : UPLOADS.get(job)) {
+      if (stores.get(store).bucket().equals(bucket)) {
+        actions.add("s3:ListBucketMultipartUploads");
+      }
+    }
+    return actions;
+  }
+
+  @Test
+  void everyJobHasItsOwnPolicyAndTheOldSharedOneIsGone() throws IOException {
+    try (Stream<Path> files = Files.list(JOBS.resolve("iam"))) {
+      assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("process-policy.json",
+          "train-policy.json", "predict-policy.json", "run-policy.json", "scan-policy.json", "trust-policy.json");
+    }
+    assertThat(jobFiles().map(f -> f.getFileName().toString().replace(".json", "")))
+        .containsExactlyInAnyOrderElementsOf(GlueJobs.JOBS);
+  }
+
   @ParameterizedTest
   @MethodSource("layouts")
-  void theJobRoleReadsRawAndNeverWritesOrDeletesThere(Map<String, String> given) {
+  void eachJobsPolicyGrantsExactlyWhatThatJobDoes(Map<String, String> given) {
     Map<String, String> values = GlueJobs.values(given);
-    JsonNode policy = rendered(JOBS.resolve("iam/job-role-policy.json"), values);
-    assertThat(policy.get("Version").textValue()).isEqualTo("2012-10-17");
-    for (JsonNode statement : policy.get("Statement")) {
-      assertThat(statement.get("Effect").textValue()).isEqualTo("Allow");
-      assertThat(statement.has("NotAction") || statement.has("NotResource")).isFalse();
-      assertThat(strings(statement.get("Action"))).noneMatch(a -> ANY.matcher(a).find());
+    Map<String, StoreUri> stores = new LinkedHashMap<>();
+    for (String store : List.of("RAW_STORE", "PROCESSED_STORE", "MODELS_STORE", "ARTIFACTS")) {
+      stores.put(store, StoreUri.parse(values.get(store)));
     }
-    String partition = "arn:aws:s3:::";
-    StoreUri raw = StoreUri.parse(values.get("RAW_STORE"));
-    String rawObject = partition + raw.bucket() + "/" + raw.objectKey("raw/climate_data.csv");
+    Map<String, List<String>> probes = Map.of(
+        "RAW_STORE", List.of("raw/climate_data.csv", "raw/locations_2024-01-02.csv"),
+        "PROCESSED_STORE", List.of("_staging/r1/processed/climate/x.parquet",
+            "processed/daily_location/month=2024-01/part-00000.parquet", "_manifests/raw/r1.json",
+            "_runs/scan/r1.json", "_runs/process/r1.json", "_lease/run.json"),
+        "MODELS_STORE", List.of("models/risk/v0001/metadata.json", "models/forecast/v0002/model/metadata/part-00000"),
+        "ARTIFACTS", List.of("climate-health-pipeline.jar", "conf/aws.conf", "glue/entry-point.scala"));
+    for (String job : GlueJobs.JOBS) {
+      JsonNode policy = rendered(JOBS.resolve(GlueJobs.policyFile(job)), values);
+      assertThat(policy.get("Version").textValue()).isEqualTo("2012-10-17");
+      assertThat(policy.toString()).as(job).doesNotContain("${");
+      for (JsonNode statement : policy.get("Statement")) {
+        assertThat(statement.get("Effect").textValue()).isEqualTo("Allow");
+        assertThat(statement.has("NotAction") || statement.has("NotResource")).isFalse();
+        assertThat(statement.get("Sid").textValue()).as("JobRolePolicyIT names statements by Sid").isNotBlank();
+        assertThat(strings(statement.get("Action"))).noneMatch(a -> ANY.matcher(a).find());
+      }
+      String s3 = "arn:aws:s3:::";
+      stores.forEach((store, uri) -> {
+        for (String key : probes.get(store)) {
+          assertThat(allowedOn(policy, s3 + uri.bucket() + "/" + uri.objectKey(key))).as(job + " on " + uri + " " + key)
+              .containsExactlyInAnyOrderElementsOf(objectActions(job, store, key));
+        }
+        // listing inside the store, at its top, next to it in the same bucket, and with no prefix at all
+        List<String> prefixes = new ArrayList<>(List.of(uri.objectKey("raw/"), uri.objectKey("models/risk/"),
+            "elsewhere/"));
+        if (!uri.prefix().isEmpty()) {
+          prefixes.add(uri.prefix());
+        }
+        prefixes.add(null);
+        for (String prefix : prefixes) {
+          assertThat(allowedOn(policy, s3 + uri.bucket(), prefix)).as(job + " on bucket " + uri.bucket() + ", prefix "
+              + prefix).containsExactlyInAnyOrderElementsOf(bucketActions(job, stores, uri.bucket(), prefix));
+        }
+      });
+      assertThat(allowedOn(policy, "arn:aws:logs:eu-west-2:123456789012:log-group:/aws-glue/jobs/output:log-stream:jr_1"))
+          .containsExactlyInAnyOrder("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents");
+      // nothing else anywhere: no delete in the bucket next door
+      assertThat(allowedOn(policy, "arn:aws:s3:::some-other-bucket/x")).as(job).isEmpty();
+      assertThat(allowedOn(policy, "arn:aws:s3:::some-other-bucket", "x")).as(job).isEmpty();
+    }
+  }
 
-    assertThat(allowedOn(policy, rawObject)).containsExactly("s3:GetObject");
-    assertThat(allowedOn(policy, partition + raw.bucket())).contains("s3:ListBucket")
-        .noneMatch(a -> a.contains("Delete") || a.contains("Put"));
-    for (String store : List.of("PROCESSED_STORE", "MODELS_STORE")) {
-      StoreUri uri = StoreUri.parse(values.get(store));
-      assertThat(allowedOn(policy, partition + uri.bucket() + "/" + uri.objectKey("_staging/r1/x.parquet")))
-          .as(store).contains("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload");
-      assertThat(allowedOn(policy, partition + uri.bucket())).as(store).contains("s3:ListBucket");
+  @ParameterizedTest
+  @MethodSource("layouts")
+  void noJobWritesOrDeletesInRaw(Map<String, String> given) {
+    Map<String, String> values = GlueJobs.values(given);
+    StoreUri raw = StoreUri.parse(values.get("RAW_STORE"));
+    for (String job : GlueJobs.JOBS) {
+      JsonNode policy = rendered(JOBS.resolve(GlueJobs.policyFile(job)), values);
+      assertThat(allowedOn(policy, "arn:aws:s3:::" + raw.bucket() + "/" + raw.objectKey("raw/climate_data.csv")))
+          .as(job).noneMatch(a -> a.contains("Delete") || a.contains("Put") || a.contains("Abort"));
     }
-    StoreUri artifacts = StoreUri.parse(values.get("ARTIFACTS"));
-    assertThat(allowedOn(policy, partition + artifacts.bucket() + "/" + artifacts.objectKey("climate-health-pipeline.jar")))
-        .containsExactly("s3:GetObject");
-    assertThat(allowedOn(policy, "arn:aws:logs:eu-west-2:123456789012:log-group:/aws-glue/jobs/output:log-stream:jr_1"))
-        .containsExactlyInAnyOrder("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents");
-    // nothing else anywhere: no delete in the bucket next door
-    assertThat(allowedOn(policy, "arn:aws:s3:::some-other-bucket/x")).isEmpty();
   }
 
   @Test

@@ -55,7 +55,92 @@ class GlueJobsTest {
         .containsEntry("PROCESSED_OBJECTS", "climate-lake/processed/*")
         .containsEntry("MODELS_OBJECTS", "climate-lake/models/*")
         .containsEntry("ARTIFACTS_BUCKET", "deploy-bucket")
-        .containsEntry("ARTIFACTS_OBJECTS", "deploy-bucket/glue/climate-health/*");
+        .containsEntry("ARTIFACTS_OBJECTS", "deploy-bucket/glue/climate-health/*")
+        // the store prefixes (empty for a whole bucket) and the ARN part up to a store's keys
+        .containsEntry("RAW_PREFIX", "")
+        .containsEntry("RAW_ROOT", "climate-raw/")
+        .containsEntry("PROCESSED_PREFIX", "processed")
+        .containsEntry("PROCESSED_ROOT", "climate-lake/processed/")
+        .containsEntry("MODELS_PREFIX", "models")
+        .containsEntry("ARTIFACTS_PREFIX", "glue/climate-health");
+    // one role given: every job runs as it
+    for (String job : GlueJobs.JOBS) {
+      assertThat(values).containsEntry(GlueJobs.roleKey(job), "arn:aws:iam::123456789012:role/climate-health-glue");
+    }
+  }
+
+  @Test
+  void aJobsOwnRoleOverridesTheDefault() {
+    Map<String, String> given = given();
+    given.put("SCAN_ROLE_ARN", " arn:aws:iam::123456789012:role/climate-health-scan ");
+    given.put("PROCESS_ROLE_ARN", "arn:aws:iam::123456789012:role/etl/climate-health-process");
+
+    Map<String, String> values = GlueJobs.values(given);
+
+    assertThat(values).containsEntry("SCAN_ROLE_ARN", "arn:aws:iam::123456789012:role/climate-health-scan")
+        .containsEntry("PROCESS_ROLE_ARN", "arn:aws:iam::123456789012:role/etl/climate-health-process")
+        .containsEntry("TRAIN_ROLE_ARN", "arn:aws:iam::123456789012:role/climate-health-glue")
+        .containsEntry("PREDICT_ROLE_ARN", "arn:aws:iam::123456789012:role/climate-health-glue")
+        .containsEntry("RUN_ROLE_ARN", "arn:aws:iam::123456789012:role/climate-health-glue")
+        .containsEntry("PARTITION", "aws").containsEntry("ACCOUNT", "123456789012");
+
+    // with a role for every job, the default may be left out
+    Map<String, String> own = given();
+    own.remove("ROLE_ARN");
+    GlueJobs.JOBS.forEach(job -> own.put(GlueJobs.roleKey(job), "arn:aws-cn:iam::210987654321:role/" + job));
+    own.put("REGION", "cn-north-1");
+    assertThat(GlueJobs.values(own)).containsEntry("RUN_ROLE_ARN", "arn:aws-cn:iam::210987654321:role/run")
+        .containsEntry("PARTITION", "aws-cn").containsEntry("ACCOUNT", "210987654321").doesNotContainKey("ROLE_ARN");
+
+    // with one job's role only, the default is still needed
+    Map<String, String> some = given();
+    some.remove("ROLE_ARN");
+    some.put("TRAIN_ROLE_ARN", "arn:aws:iam::123456789012:role/t");
+    assertThatThrownBy(() -> GlueJobs.values(some)).hasMessage("missing deploy value ROLE_ARN");
+  }
+
+  @Test
+  void theRolesMustAgreeOnPartitionAndAccount() {
+    Map<String, String> account = given();
+    account.put("PREDICT_ROLE_ARN", "arn:aws:iam::999999999999:role/climate-health-predict");
+    assertThatThrownBy(() -> GlueJobs.values(account)).isInstanceOf(DeployException.class)
+        .hasMessage("the job roles must be in one partition and account: PREDICT_ROLE_ARN "
+            + "arn:aws:iam::999999999999:role/climate-health-predict is in aws account 999999999999, ROLE_ARN "
+            + "arn:aws:iam::123456789012:role/climate-health-glue in aws account 123456789012");
+
+    Map<String, String> partition = given();
+    partition.put("RUN_ROLE_ARN", "arn:aws-us-gov:iam::123456789012:role/climate-health-run");
+    assertThatThrownBy(() -> GlueJobs.values(partition)).hasMessageStartingWith("the job roles must be in one "
+        + "partition and account: RUN_ROLE_ARN arn:aws-us-gov:iam::123456789012:role/climate-health-run is in aws-us-gov");
+
+    Map<String, String> bad = given();
+    bad.put("TRAIN_ROLE_ARN", "climate-health-train");
+    assertThatThrownBy(() -> GlueJobs.values(bad)).hasMessageStartingWith("bad TRAIN_ROLE_ARN 'climate-health-train': "
+        + "expected an IAM role ARN");
+  }
+
+  @Test
+  void aConditionOnAnEmptyStorePrefixIsLeftOutAndOnlyThat() throws Exception {
+    JsonNode template = json("""
+        {"Statement": [
+          {"Sid": "A", "Action": ["s3:ListBucket"], "Resource": "arn:aws:s3:::${RAW_BUCKET}",
+           "Condition": {"StringLike": {"s3:prefix": ["${RAW_PREFIX}/*", "${RAW_PREFIX}"]}}},
+          {"Sid": "B", "Action": ["s3:ListBucket"], "Resource": "arn:aws:s3:::${PROCESSED_BUCKET}",
+           "Condition": {"StringLike": {"s3:prefix": ["${PROCESSED_PREFIX}/*", "${PROCESSED_PREFIX}"]}}},
+          {"Sid": "C", "Action": ["s3:PutObject"], "Resource": "arn:aws:s3:::${RAW_ROOT}x/*"}]}""");
+
+    JsonNode rendered = GlueJobs.render(template, GlueJobs.values(given()));
+
+    // raw is the whole bucket climate-raw: its listing is not restricted
+    assertThat(rendered.at("/Statement/0")).isEqualTo(json("""
+        {"Sid": "A", "Action": ["s3:ListBucket"], "Resource": "arn:aws:s3:::climate-raw"}"""));
+    assertThat(rendered.at("/Statement/1/Condition")).isEqualTo(json("""
+        {"StringLike": {"s3:prefix": ["processed/*", "processed"]}}"""));
+    assertThat(rendered.at("/Statement/2/Resource").textValue()).isEqualTo("arn:aws:s3:::climate-raw/x/*");
+    // any other empty value renders as empty, a Condition or not
+    JsonNode other = GlueJobs.render(json("{\"Name\": \"${JOB_PREFIX}run\", \"Condition\": {\"k\": \"${JOB_PREFIX}\"}}"),
+        Map.of("JOB_PREFIX", ""));
+    assertThat(other).isEqualTo(json("{\"Name\": \"run\", \"Condition\": {\"k\": \"\"}}"));
   }
 
   @Test
@@ -106,7 +191,7 @@ class GlueJobsTest {
     inside.put("RAW_STORE", "s3://climate-lake/processed/raw");
     assertThatThrownBy(() -> GlueJobs.values(inside)).isInstanceOf(DeployException.class)
         .hasMessage("PROCESSED_STORE s3://climate-lake/processed and RAW_STORE s3://climate-lake/processed/raw overlap: "
-            + "the job role may delete in processed and must not in raw; give them separate buckets or prefixes");
+            + "the job roles may delete in processed and must not in raw; give them separate buckets or prefixes");
 
     Map<String, String> wholeBucket = given();
     wholeBucket.put("RAW_STORE", "s3://climate-lake/raw");
@@ -180,36 +265,73 @@ class GlueJobsTest {
   }
 
   @Test
-  void theCommandLineWritesCreateAndUpdateRequestsAndPoliciesAndListsThem(@TempDir Path dir) throws Exception {
-    Path job = dir.resolve("process.json");
-    Files.writeString(job, """
-        {"Name": "${JOB_PREFIX}process", "Role": "${ROLE_ARN}",
-         "Command": {"Name": "glueetl", "ScriptLocation": "${ARTIFACTS}/glue/entry-point.scala"},
-         "Tags": {"a": "b"}}""");
-    Path policy = dir.resolve("policy.json");
-    Files.writeString(policy, """
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
-          "Resource": "arn:${PARTITION}:s3:::${RAW_OBJECTS}"}]}""");
+  void theCommandLineWritesCreateAndUpdateRequestsAndPoliciesAndListsThemWithEachRolesPolicies(@TempDir Path dir)
+      throws Exception {
+    for (String job : List.of("process", "train", "scan")) {
+      Files.writeString(dir.resolve(job + ".json"), """
+          {"Name": "${JOB_PREFIX}@job", "Role": "${@role}",
+           "Command": {"Name": "glueetl", "ScriptLocation": "${ARTIFACTS}/glue/entry-point.scala"},
+           "Tags": {"a": "b"}}""".replace("@job", job).replace("@role", GlueJobs.roleKey(job)));
+      Files.writeString(dir.resolve(job + "-policy.json"), """
+          {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject",
+            "Resource": "arn:${PARTITION}:s3:::${RAW_OBJECTS}"}]}""");
+    }
+    Files.writeString(dir.resolve("trust-policy.json"), """
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole"}]}""");
     Path out = dir.resolve("out");
     List<String> args = new java.util.ArrayList<>(List.of("render", "--out", out.toString()));
     given().forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
-    args.addAll(List.of(job.toString(), policy.toString()));
+    args.addAll(List.of("--set", "TRAIN_ROLE_ARN=arn:aws:iam::123456789012:role/climate-health-train"));
+    for (String name : List.of("process.json", "scan.json", "train.json", "process-policy.json", "scan-policy.json",
+        "train-policy.json", "trust-policy.json")) {
+      args.add(dir.resolve(name).toString());
+    }
 
     Result result = run(args.toArray(String[]::new));
 
     assertThat(result.code).as(result.err).isZero();
     assertThat(result.out.lines().toList()).containsExactly(
         "job\tclimate-health-process\t" + out.resolve("process.create.json") + "\t" + out.resolve("process.update.json"),
-        "policy\tpolicy.json\t" + out.resolve("policy.json"));
+        "job\tclimate-health-scan\t" + out.resolve("scan.create.json") + "\t" + out.resolve("scan.update.json"),
+        "job\tclimate-health-train\t" + out.resolve("train.create.json") + "\t" + out.resolve("train.update.json"),
+        "policy\tprocess-policy.json\t" + out.resolve("process-policy.json"),
+        "policy\tscan-policy.json\t" + out.resolve("scan-policy.json"),
+        "policy\ttrain-policy.json\t" + out.resolve("train-policy.json"),
+        "policy\ttrust-policy.json\t" + out.resolve("trust-policy.json"),
+        // a role shared by several jobs needs each of their policies
+        "role\tarn:aws:iam::123456789012:role/climate-health-glue\tclimate-health-process,climate-health-scan\t"
+            + out.resolve("process-policy.json") + "\t" + out.resolve("scan-policy.json"),
+        "role\tarn:aws:iam::123456789012:role/climate-health-train\tclimate-health-train\t"
+            + out.resolve("train-policy.json"));
     JsonNode created = JSON.readTree(out.resolve("process.create.json").toFile());
     assertThat(created.at("/Command/ScriptLocation").textValue())
         .isEqualTo("s3://deploy-bucket/glue/climate-health/glue/entry-point.scala");
     assertThat(created.at("/Tags/a").textValue()).isEqualTo("b");
+    assertThat(JSON.readTree(out.resolve("train.create.json").toFile()).get("Role").textValue())
+        .isEqualTo("arn:aws:iam::123456789012:role/climate-health-train");
     JsonNode updated = JSON.readTree(out.resolve("process.update.json").toFile());
     assertThat(updated.get("JobName").textValue()).isEqualTo("climate-health-process");
     assertThat(updated.get("JobUpdate").has("Tags")).isFalse();
-    assertThat(JSON.readTree(out.resolve("policy.json").toFile()).at("/Statement/0/Resource").textValue())
+    assertThat(JSON.readTree(out.resolve("process-policy.json").toFile()).at("/Statement/0/Resource").textValue())
         .isEqualTo("arn:aws:s3:::climate-raw/*");
+  }
+
+  @Test
+  void aJobWithoutItsPolicyIsRefusedBeforeAnythingIsWritten(@TempDir Path dir) throws Exception {
+    Path job = dir.resolve("process.json");
+    Files.writeString(job, """
+        {"Name": "${JOB_PREFIX}process", "Role": "${PROCESS_ROLE_ARN}",
+         "Command": {"Name": "glueetl", "ScriptLocation": "${ARTIFACTS}/glue/entry-point.scala"}}""");
+    List<String> args = new java.util.ArrayList<>(List.of("render", "--out", dir.resolve("out").toString()));
+    given().forEach((k, v) -> args.addAll(List.of("--set", k + "=" + v)));
+    args.add(job.toString());
+
+    Result result = run(args.toArray(String[]::new));
+
+    assertThat(result.code).isEqualTo(2);
+    assertThat(result.err.lines().toList()).containsExactly("error: no IAM policy for job climate-health-process ("
+        + job + "): expected process-policy.json among the files");
+    assertThat(dir.resolve("out")).doesNotExist();
   }
 
   @Test

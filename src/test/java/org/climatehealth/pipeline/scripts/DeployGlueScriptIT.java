@@ -28,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * run prints every upload and both job calls per job file and calls nothing; without the AWS CLI
  * or credentials it stops with exit 2 before building; against a stand-in {@code aws} that
  * records its calls, it uploads, then creates the jobs that are missing and updates the others.
+ * Each job runs as the default role or one of its own ({@code --role-arn JOB=ARN}), and the
+ * deploy ends by saying, per role, which jobs run as it and which rendered policies it needs.
  */
 class DeployGlueScriptIT {
 
@@ -168,10 +170,67 @@ class DeployGlueScriptIT {
       assertThat(update.get("JobUpdate").has("Name") || update.get("JobUpdate").has("Tags")).isFalse();
       assertThat(update.get("JobUpdate").get("DefaultArguments")).isEqualTo(create.get("DefaultArguments"));
     }
-    JsonNode policy = JSON.readTree(out.resolve("job-role-policy.json").toFile());
-    assertThat(policy.toString()).contains("arn:aws:s3:::climate-raw/*").doesNotContain("${");
-    assertThat(run.out()).contains("# IAM document for the job role (see jobs/README.md), rendered: "
-        + out.resolve("job-role-policy.json"));
+    for (String job : jobs) {
+      String base = job.replace(".json", "");
+      JsonNode policy = JSON.readTree(out.resolve(base + "-policy.json").toFile());
+      assertThat(policy.toString()).as(base).contains("arn:aws:s3:::climate-lake").doesNotContain("${");
+      assertThat(JSON.readTree(out.resolve(base + ".create.json").toFile()).get("Role").textValue())
+          .isEqualTo("arn:aws:iam::123456789012:role/climate-health-glue");
+    }
+    // one role runs every job: it needs every job's policy, said in one line
+    List<String> policies = jobs.stream().map(j -> out.resolve(j.replace(".json", "-policy.json")).toString()).toList();
+    assertThat(run.outLines()).filteredOn(l -> l.startsWith("# IAM: ")).containsExactly(
+        "# IAM: role arn:aws:iam::123456789012:role/climate-health-glue runs climate-health-predict, "
+            + "climate-health-process, climate-health-run, climate-health-scan, climate-health-train: attach each of "
+            + "their policies: " + String.join(", ", policies),
+        "# IAM: each job role's trust policy (glue.amazonaws.com may assume it): " + out.resolve("trust-policy.json"));
+  }
+
+  @Test
+  void aJobMayRunAsARoleOfItsOwnAndTheDeploySaysWhichPoliciesEachRoleNeeds() throws Exception {
+    String scanRole = "arn:aws:iam::123456789012:role/climate-health-scan";
+    String trainRole = "arn:aws:iam::123456789012:role/ml/climate-health-train";
+    ScriptRun run = deploy(pathWithFakeAws(), Map.of(), concat(values(), "--role-arn", "scan=" + scanRole,
+        "--role-arn", "train=" + trainRole, "--dry-run"));
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(JSON.readTree(out.resolve("scan.create.json").toFile()).get("Role").textValue()).isEqualTo(scanRole);
+    assertThat(JSON.readTree(out.resolve("train.update.json").toFile()).at("/JobUpdate/Role").textValue())
+        .isEqualTo(trainRole);
+    assertThat(JSON.readTree(out.resolve("run.create.json").toFile()).get("Role").textValue())
+        .isEqualTo("arn:aws:iam::123456789012:role/climate-health-glue");
+    assertThat(run.outLines()).filteredOn(l -> l.startsWith("# IAM: role ")).containsExactly(
+        // in the order of the job files
+        "# IAM: role arn:aws:iam::123456789012:role/climate-health-glue runs climate-health-predict, "
+            + "climate-health-process, climate-health-run: attach each of their policies: "
+            + out.resolve("predict-policy.json") + ", " + out.resolve("process-policy.json") + ", "
+            + out.resolve("run-policy.json"),
+        "# IAM: role " + scanRole + " runs climate-health-scan: attach its policy: " + out.resolve("scan-policy.json"),
+        "# IAM: role " + trainRole + " runs climate-health-train: attach its policy: " + out.resolve("train-policy.json"));
+
+    // a role for every job: no default needed
+    List<String> own = new ArrayList<>(List.of("--artifacts", ARTIFACTS, "--raw", "s3://climate-raw", "--processed",
+        "s3://climate-lake/processed", "--models", "s3://climate-lake/models", "--region", "eu-west-2", "--dry-run"));
+    for (String job : List.of("process", "train", "predict", "run", "scan")) {
+      own.addAll(List.of("--role-arn", job + "=arn:aws:iam::123456789012:role/" + job));
+    }
+    ScriptRun everyJob = deploy(pathWithFakeAws(), Map.of(), own);
+    assertThat(everyJob.exitCode()).as(everyJob.err()).isZero();
+    assertThat(everyJob.outLines()).filteredOn(l -> l.startsWith("# IAM: role ")).hasSize(5);
+
+    ScriptRun unknownJob = deploy(pathWithFakeAws(), Map.of(), concat(values(), "--role-arn", "ingest=" + scanRole,
+        "--dry-run"));
+    assertThat(unknownJob.exitCode()).isEqualTo(2);
+    assertThat(unknownJob.errLines().get(0)).isEqualTo("error: --role-arn ingest=" + scanRole + ": 'ingest' is no job; "
+        + "use --role-arn ARN, or JOB=ARN with JOB one of process train predict run scan");
+
+    ScriptRun otherAccount = deploy(pathWithFakeAws(), Map.of(), concat(values(), "--role-arn",
+        "predict=arn:aws:iam::999999999999:role/p", "--dry-run"));
+    assertThat(otherAccount.exitCode()).isEqualTo(2);
+    assertThat(otherAccount.errLines()).containsExactly("error: the job roles must be in one partition and account: "
+        + "PREDICT_ROLE_ARN arn:aws:iam::999999999999:role/p is in aws account 999999999999, ROLE_ARN "
+        + "arn:aws:iam::123456789012:role/climate-health-glue in aws account 123456789012");
+    assertThat(calls()).isEmpty();
   }
 
   @Test
@@ -266,7 +325,8 @@ class DeployGlueScriptIT {
 
     ScriptRun help = deploy(pathWithFakeAws(), Map.of(), List.of("--help"));
     assertThat(help.exitCode()).isZero();
-    assertThat(help.out()).startsWith("Usage: scripts/deploy-glue.sh [options]").contains("--dry-run", "--no-build");
+    assertThat(help.out()).startsWith("Usage: scripts/deploy-glue.sh [options]").contains("--dry-run", "--no-build",
+        "--role-arn JOB=ARN");
     assertThat(calls()).isEmpty();
   }
 
