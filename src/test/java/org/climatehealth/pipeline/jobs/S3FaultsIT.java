@@ -148,7 +148,8 @@ class S3FaultsIT {
       proxy.rules(switch (kind) {
         case SLOW -> Rule.slowEveryNth(2, 50, "every 2nd answer 50 ms late", r -> true);
         case MALFORMED_CHUNK -> Rule.everyNth(kind, 2, "malformed chunk in every 2nd object GET", objectGet());
-        default -> Rule.everyNth(kind, 2, kind + " on every 2nd request", r -> true);
+        // bursts: 3 requests in a row fail, the 4th passes (5 attempts per request here)
+        default -> Rule.bursts(kind, 3, 4, kind + " on 3 of every 4 requests, in a row", r -> true);
       });
       try (S3Clients clients = new S3Clients(viaProxy)) {
         Storage store = new S3Storage(StoreUri.parse("s3://" + bucket + "/" + kind), clients);
@@ -262,11 +263,13 @@ class S3FaultsIT {
     Map<Kind, Integer> before = proxy.injected();
     for (Stores stores : List.of(clean, faulty)) {
       if (stores == faulty) {
-        // SlowDown is the sparsest: the SDK client inside S3A backs off a throttled request by the SDK's
-        // own throttling delay (hundreds of ms, which S3A does not expose), so each one costs real time
+        // SlowDown is the sparsest and comes alone: the SDK client inside S3A backs off a throttled
+        // request by the SDK's own throttling delay (hundreds of ms, which S3A does not expose,
+        // doubling for each one in a row), so each costs real time; 500s come in bursts of 3 (bursts
+        // of SlowDown are in everyStorageOperationSurvivesEachKindOfFault)
         proxy.rules(
             Rule.everyNth(Kind.SLOW_DOWN, 29, "503 SlowDown on every 29th request", r -> true),
-            Rule.everyNth(Kind.INTERNAL_ERROR, 13, "500 on every 13th request", r -> true),
+            Rule.bursts(Kind.INTERNAL_ERROR, 3, 39, "500 on 3 requests in a row, every 39 requests", r -> true),
             Rule.everyNth(Kind.CONNECTION_RESET, 17, "reset on every 17th request", r -> true),
             Rule.everyNth(Kind.GARBLED, 11, "garbled answer to every 11th request", r -> true),
             Rule.slowEveryNth(19, 150, "every 19th answer 150 ms late", r -> true));

@@ -39,6 +39,7 @@ public final class ChildJvm implements AutoCloseable {
     // the checkout's profiles, whatever the child's working directory
     command.add("-Dpipeline.conf.dir=" + Path.of(System.getProperty("pipeline.conf.dir", "conf")).toAbsolutePath());
     command.add("-Xmx1g");
+    command.addAll(ScriptRun.SHORT_LIVED_JVM);
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));

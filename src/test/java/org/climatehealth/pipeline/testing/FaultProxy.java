@@ -15,6 +15,7 @@ import com.github.tomakehurst.wiremock.http.ResponseDefinition;
 import com.github.tomakehurst.wiremock.stubbing.ServeEvent;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -55,33 +56,45 @@ public final class FaultProxy implements AutoCloseable {
   }
 
   /**
-   * A fault for requests that {@code matches}: the first {@code first} of them, and every
-   * {@code every}-th of them (0: not used); {@link #always} for all of them.
+   * A fault for requests that {@code matches}: the first {@code first} of them, and in every run of
+   * {@code every} of them the last {@code burst} (0: not used; a burst of 1 is every {@code every}-th);
+   * {@link #always} for all of them.
    */
-  public record Rule(Kind kind, String description, Predicate<Request> matches, int first, int every, int delayMillis) {
+  public record Rule(Kind kind, String description, Predicate<Request> matches, int first, int every, int burst,
+      int delayMillis) {
     public Rule {
       Objects.requireNonNull(kind, "kind");
       Objects.requireNonNull(matches, "matches");
+      if (every > 0 && (burst < 1 || burst >= every)) {
+        throw new IllegalArgumentException("a burst of " + burst + " in every " + every + " requests");
+      }
     }
 
     public static Rule everyNth(Kind kind, int n, String description, Predicate<Request> matches) {
-      return new Rule(kind, description, matches, 0, n, 0);
+      return new Rule(kind, description, matches, 0, n, 1, 0);
+    }
+
+    /** {@code length} matching requests in a row, then {@code every - length} passed on, and again. */
+    public static Rule bursts(Kind kind, int length, int every, String description, Predicate<Request> matches) {
+      return new Rule(kind, description, matches, 0, every, length, 0);
     }
 
     public static Rule firstK(Kind kind, int k, String description, Predicate<Request> matches) {
-      return new Rule(kind, description, matches, k, 0, 0);
+      return new Rule(kind, description, matches, k, 0, 0, 0);
     }
 
     public static Rule always(Kind kind, String description, Predicate<Request> matches) {
-      return new Rule(kind, description, matches, Integer.MAX_VALUE, 0, 0);
+      return new Rule(kind, description, matches, Integer.MAX_VALUE, 0, 0, 0);
     }
 
     public static Rule slowEveryNth(int n, int delayMillis, String description, Predicate<Request> matches) {
-      return new Rule(Kind.SLOW, description, matches, 0, n, delayMillis);
+      return new Rule(Kind.SLOW, description, matches, 0, n, 1, delayMillis);
     }
 
+    /** Whether the {@code n}-th matching request (from 1) gets the fault. */
     boolean fires(int n) {
-      return n <= first || (every > 0 && n % every == 0);
+      // the position of n in its run of every: 1..every; the burst is the run's last positions
+      return n <= first || (every > 0 && (n - 1) % every + 1 > every - burst);
     }
   }
 
@@ -182,6 +195,27 @@ public final class FaultProxy implements AutoCloseable {
   /** The requests in WireMock's journal (only for {@link #startWithJournal}). */
   public List<LoggedRequest> requests() {
     return server.getAllServeEvents().stream().map(ServeEvent::getRequest).toList();
+  }
+
+  /** One request in the journal and the HTTP status it was answered with. */
+  public record Exchange(LoggedRequest request, int status) {}
+
+  /**
+   * The requests in WireMock's journal with their answers' status, oldest first (only for
+   * {@link #startWithJournal}).
+   */
+  public List<Exchange> exchanges() {
+    List<Exchange> exchanges = new ArrayList<>();
+    for (ServeEvent event : server.getAllServeEvents()) {
+      exchanges.add(new Exchange(event.getRequest(), event.getResponse() == null ? 0 : event.getResponse().getStatus()));
+    }
+    Collections.reverse(exchanges); // WireMock lists the newest first
+    return exchanges;
+  }
+
+  /** Empties WireMock's journal: {@link #requests()} and {@link #exchanges()} start again. */
+  public void clearJournal() {
+    server.resetRequests();
   }
 
   @Override
