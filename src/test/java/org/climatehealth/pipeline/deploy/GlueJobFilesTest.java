@@ -249,7 +249,7 @@ class GlueJobFilesTest {
   private static final Pattern ANY = Pattern.compile("[*?]");
 
   /** Whether an IAM resource or action pattern ({@code *} and {@code ?} wildcards) matches {@code value}. */
-  private static boolean matches(String pattern, String value) {
+  static boolean matches(String pattern, String value) {
     StringBuilder regex = new StringBuilder();
     for (char c : pattern.toCharArray()) {
       regex.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
@@ -257,7 +257,8 @@ class GlueJobFilesTest {
     return value.matches(regex.toString());
   }
 
-  private static List<String> strings(JsonNode node) {
+  /** A policy element that is one string or an array of them, as a list. */
+  static List<String> strings(JsonNode node) {
     List<String> values = new ArrayList<>();
     if (node.isTextual()) {
       values.add(node.textValue());

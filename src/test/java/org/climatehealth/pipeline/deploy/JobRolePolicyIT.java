@@ -104,8 +104,6 @@ class JobRolePolicyIT {
       new Unused("scan", "ReadWriteRawManifests", "s3:GetObject", "scan compares the listing with the newest "
           + "earlier manifest; this test's scan is the first (ScanS3IT compares two)", null));
 
-  private static final Pattern ANY = Pattern.compile("[*?]");
-
   private static FaultProxy proxy;
   private static Map<String, String> values;
   private static final Map<String, List<FaultProxy.Exchange>> RECORDED = new LinkedHashMap<>();
@@ -409,25 +407,11 @@ class JobRolePolicyIT {
         && strings(condition.at("/StringLike/s3:prefix")).stream().anyMatch(p -> matches(p, use.prefix()));
   }
 
-  /** Whether an IAM pattern ({@code *} and {@code ?} wildcards) matches {@code value}. */
-  static boolean matches(String pattern, String value) {
-    if (!ANY.matcher(pattern).find()) {
-      return pattern.equals(value);
-    }
-    StringBuilder regex = new StringBuilder();
-    for (char c : pattern.toCharArray()) {
-      regex.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
-    }
-    return value.matches(regex.toString());
+  private static boolean matches(String pattern, String value) {
+    return GlueJobFilesTest.matches(pattern, value);
   }
 
   private static List<String> strings(JsonNode node) {
-    List<String> values = new ArrayList<>();
-    if (node.isTextual()) {
-      values.add(node.textValue());
-    } else {
-      node.forEach(n -> values.add(n.textValue()));
-    }
-    return values;
+    return GlueJobFilesTest.strings(node);
   }
 }
