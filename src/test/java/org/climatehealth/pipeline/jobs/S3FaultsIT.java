@@ -47,8 +47,8 @@ import software.amazon.awssdk.services.s3.model.S3Object;
  * Object-store faults (issue 7): a WireMock {@link FaultProxy} between the jobs and S3Proxy
  * injects 503 SlowDown, 500 InternalError, reset connections, garbled and malformed answers and
  * slow answers. Faults that fit in the retry budget leave the output identical to a fault-free
- * run's (the same commands on the same raw files on local disk); faults that outlast it fail the run with exit 1 and one clear line, and leave what an
- * earlier run published exactly as it was.
+ * run's (the same commands on the same raw files on local disk); faults that outlast it fail the
+ * run with exit 1 and one clear line, and leave what an earlier run published exactly as it was.
  *
  * <p>Retry intervals are shortened with {@code --conf} (10 ms base, 100 ms cap) so that the test
  * is quick; the attempts are the shipped defaults.
