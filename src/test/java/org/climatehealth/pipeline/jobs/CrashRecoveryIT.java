@@ -1,6 +1,7 @@
 package org.climatehealth.pipeline.jobs;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.climatehealth.pipeline.testing.TestFiles.copyTree;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.climatehealth.pipeline.publish.FaultInjection;
@@ -260,18 +260,5 @@ class CrashRecoveryIT {
     }
     args.addAll(conf);
     return args.toArray(String[]::new);
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path source : walk.toList()) {
-        Path target = to.resolve(from.relativize(source).toString());
-        if (Files.isDirectory(source)) {
-          Files.createDirectories(target);
-        } else {
-          Files.copy(source, target);
-        }
-      }
-    }
   }
 }

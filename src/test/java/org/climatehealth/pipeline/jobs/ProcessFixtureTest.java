@@ -16,6 +16,7 @@ import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.climatehealth.pipeline.testing.CliRun;
+import org.climatehealth.pipeline.testing.TestFiles;
 import org.climatehealth.pipeline.testing.TestSpark;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -134,16 +135,7 @@ class ProcessFixtureTest {
 
   /** This test's processed store starts as the shared run left it (same raw files: the same output). */
   private void fromSharedRun() throws IOException {
-    try (Stream<Path> files = Files.walk(sharedProcessed)) {
-      for (Path from : files.toList()) {
-        Path to = processed.resolve(sharedProcessed.relativize(from).toString());
-        if (Files.isDirectory(from)) {
-          Files.createDirectories(to);
-        } else {
-          Files.copy(from, to);
-        }
-      }
-    }
+    TestFiles.copyTree(sharedProcessed, processed);
   }
 
   private static JsonNode report(Path store, String runId) throws IOException {
