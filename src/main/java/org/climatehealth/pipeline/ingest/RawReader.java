@@ -3,7 +3,9 @@ package org.climatehealth.pipeline.ingest;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.from_csv;
 import static org.apache.spark.sql.functions.is_valid_utf8;
-import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.instr;
+import static org.apache.spark.sql.functions.octet_length;
+import static org.apache.spark.sql.functions.replace;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.regexp_replace;
 import static org.apache.spark.sql.functions.size;
@@ -117,7 +119,11 @@ public final class RawReader {
         .where(col(LINE).isin(first.line(), first.line().replaceFirst("^\uFEFF", "")).unary_$bang()
             .and(trim(col(LINE)).notEqual(lit(""))));
 
-    Column fieldCount = size(split(regexp_replace(col(LINE), QUOTED, ""), ",", -1));
+    // most lines hold no double quote: their field count is their commas plus one (counted in
+    // bytes, no regular expression); only lines with a quote need the quoted sections removed
+    Column hasQuote = instr(col(LINE), "\"").gt(0);
+    Column fieldCount = when(hasQuote, size(split(regexp_replace(col(LINE), QUOTED, ""), ",", -1)))
+        .otherwise(octet_length(col(LINE)).minus(octet_length(replace(col(LINE), lit(","), lit("")))).plus(1));
     // the CSV parser fails the whole job on a line of more fields than maxColumns: such a line
     // (always MALFORMED_ROW, too many fields) is not parsed
     int maxColumns = Math.max(DEFAULT_MAX_COLUMNS, header.size() + 1);
@@ -127,7 +133,8 @@ public final class RawReader {
         when(fieldCount.leq(maxColumns), from_csv(col(LINE), lit(fields.toDDL()), csv)).as(FIELDS),
         fieldCount.as(FIELD_COUNT),
         is_valid_utf8(col(LINE)).unary_$bang().as(NOT_UTF8),
-        length(col(LINE)).minus(length(regexp_replace(col(LINE), "\"", ""))).mod(2).equalTo(1).as(OPEN_QUOTE),
+        hasQuote.and(octet_length(col(LINE)).minus(octet_length(replace(col(LINE), lit("\""), lit("")))).mod(2)
+            .equalTo(1)).as(OPEN_QUOTE),
         col(LINE),
         col("_metadata.file_path").as(SOURCE_FILE));
 

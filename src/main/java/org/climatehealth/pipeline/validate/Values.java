@@ -3,7 +3,9 @@ package org.climatehealth.pipeline.validate;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.floor;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lower;
+import static org.apache.spark.sql.functions.substring;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.try_to_date;
 import static org.apache.spark.sql.functions.upper;
@@ -62,7 +64,14 @@ public final class Values {
 
   private static Column date(Column present) {
     Column[] attempts = DATE_FORMATS.stream().map(f -> try_to_date(present, f)).toArray(Column[]::new);
-    return when(present.rlike(DATE_SHAPE), coalesce(attempts));
+    // the common case, yyyy-MM-dd: ten characters, a digit first and dashes at the fifth and eighth;
+    // Spark's own string-to-date cast then accepts exactly the valid calendar dates of that shape
+    // (it takes digits only between the dashes, and a sign only in front, which the first digit
+    // rules out), as try_to_date(yyyy-MM-dd) does, without a regular expression or a formatter
+    Column iso = length(present).equalTo(10).and(substring(present, 1, 1).between("0", "9"))
+        .and(substring(present, 5, 1).equalTo("-")).and(substring(present, 8, 1).equalTo("-"));
+    return when(iso, present.try_cast(DataTypes.DateType))
+        .otherwise(when(present.rlike(DATE_SHAPE), coalesce(attempts)));
   }
 
   private static Column finite(Column present) {

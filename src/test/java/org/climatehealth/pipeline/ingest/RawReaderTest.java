@@ -76,4 +76,21 @@ class RawReaderTest {
     assertThat((String) only.getAs("hospitalizations")).isEqualTo("0");
     assertThat((Boolean) only.getAs(RawReader.FIELDS_MISSING)).isFalse();
   }
+
+  @Test
+  void fieldsAreCountedTheSameOnLinesWithAndWithoutQuotes() throws IOException {
+    String content = HEALTH + "\n"
+        + "2024-01-01,KA-BLR,dengue,1,0\n"              // 5 fields, no quote: missing
+        + ",,,,,\n"                                     // 6 empty fields: complete
+        + "2024-01-01,KA-BLR,dengue,1,0,0,7\n"          // 7 fields: extra
+        + "2024-01-01,\"KA,BLR\",dengue,1,0\n"          // the quoted comma is not a separator: 5, missing
+        + "2024-01-01,\"KA,BLR\",dengue,1,0,0\n"        // 6 with a quoted comma: complete
+        + "2024-01-01,KA-BLR,d\u00e9ngue,1,0,0,\n";     // 7, a two-byte character before the commas
+    List<Row> rows = read("raw/health_data.csv", content.getBytes(StandardCharsets.UTF_8)).collectAsList();
+
+    assertThat(rows.stream().map(r -> r.getAs(RawReader.FIELDS_MISSING) + ":" + r.getAs(RawReader.FIELDS_EXTRA)
+        + ":" + r.getAs(RawReader.OPEN_QUOTE)).toList())
+        .containsExactlyInAnyOrder("true:false:false", "false:false:false", "false:true:false", "true:false:false",
+            "false:false:false", "false:true:false");
+  }
 }

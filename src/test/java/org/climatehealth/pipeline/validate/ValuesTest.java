@@ -41,4 +41,25 @@ class ValuesTest {
     assertThat(parsed).hasSize(10);
     assertThat(parsed.values()).containsOnlyNulls();
   }
+
+  @Test
+  void isoShapedDatesTakeTheFastCastAndAgreeWithTheFormatterOnEveryEdge() {
+    String[] raw = {"0000-01-01", "0001-01-01", "9999-12-31", "2024-02-29", "2023-02-29", "2024-04-31", "2024-13-01",
+        "2024-00-10", "2024-01-00", "+024-01-01", "-024-01-01", " 024-01-01", "2024-0a-01", "2024-1--01", "2024--1-01",
+        "2024-01-1x", "\uff12\uff10\uff12\uff14-01-01", "2024-01-05"};
+    Map<String, String> parsed = dates(raw);
+    // the formatter the fast path stands in for, on the same strings
+    List<Row> oracle = TestSpark.session().createDataset(List.of(raw), Encoders.STRING()).toDF("raw")
+        .select(col("raw"), org.apache.spark.sql.functions.when(col("raw").rlike("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"),
+            org.apache.spark.sql.functions.try_to_date(col("raw"), "yyyy-MM-dd")).cast("string"))
+        .collectAsList();
+    for (Row row : oracle) {
+      assertThat(parsed.get(row.getString(0))).as(row.getString(0)).isEqualTo(row.getString(1));
+    }
+    assertThat(parsed.get("2024-02-29")).isEqualTo("2024-02-29");
+    assertThat(parsed.get("9999-12-31")).isEqualTo("9999-12-31");
+    assertThat(parsed.get("2023-02-29")).isNull();
+    assertThat(parsed.get("+024-01-01")).isNull();
+    assertThat(parsed.get("2024-0a-01")).isNull();
+  }
 }
