@@ -253,6 +253,7 @@ final class BenchReport {
           .map(m -> Map.of("item", m.item(), "values", m.values())).toList());
       json.put("agreement", agreementJson);
     }
+    json.put("targets", targets());
     json.put("work_dir", runsDir == null ? null : runsDir.toString());
     String markdown = markdown(json);
     String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").withZone(ZoneOffset.UTC).format(started);
@@ -270,6 +271,64 @@ final class BenchReport {
     System.out.println(markdown);
     System.out.println("bench: report " + reports.resolve(MARKDOWN_FILE) + " and " + reports.resolve(JSON_FILE));
     return passed() ? 0 : 1;
+  }
+
+  /**
+   * The performance targets of {@code process} (issue 15) against this run's numbers: wall time
+   * against the Spark floor, DuckDB and pandas; each stage against its budget (set for S=1,
+   * scaled by the scale factor); local[1] against local[*]. Only those whose runs succeeded.
+   */
+  List<Map<String, Object>> targets() {
+    List<Map<String, Object>> targets = new ArrayList<>();
+    Double spark = wall("spark");
+    Double floor = wall("spark-csv-to-parquet");
+    Double duckdb = wall("duckdb");
+    Double pandas = wall("pandas");
+    Double oneCore = wall("spark-1core");
+    if (spark != null && floor != null) {
+      targets.add(target("process / spark-csv-to-parquet (wall)", spark / floor, "<=", 2.0));
+    }
+    if (spark != null && duckdb != null) {
+      targets.add(target("process / duckdb (wall)", spark / duckdb, "<=", 1.5));
+    }
+    if (spark != null && pandas != null) {
+      targets.add(target("pandas / process (wall): speed-up over pandas", pandas / spark, ">=", 1.5));
+    }
+    if (spark != null && oneCore != null) {
+      targets.add(target("spark-1core / spark (wall): speed-up from the cores", oneCore / spark, ">=", 1.8));
+    }
+    Object scale = settings.get("scale");
+    double factor = scale instanceof Number n && !Boolean.TRUE.equals(input.get("given")) ? n.doubleValue() : 1.0;
+    Run process = runs.stream().filter(r -> r.impl.name().equals("spark") && r.wallSeconds != null && "ok".equals(r.status))
+        .findFirst().orElse(null);
+    if (process != null) {
+      for (Map.Entry<String, Double> budget : STAGE_BUDGETS) {
+        if (process.stages.get(budget.getKey()) instanceof Number seconds) {
+          targets.add(target("process stage " + budget.getKey() + " (s)", seconds.doubleValue(), "<=",
+              budget.getValue() * factor));
+        }
+      }
+    }
+    return targets;
+  }
+
+  /** The stage budgets of {@code process} at S=1, in seconds. */
+  static final List<Map.Entry<String, Double>> STAGE_BUDGETS = List.of(Map.entry("read_validate", 40.0),
+      Map.entry("write_tables", 12.0), Map.entry("daily_location", 15.0));
+
+  private Double wall(String name) {
+    return runs.stream().filter(r -> r.impl.name().equals(name) && "ok".equals(r.status) && r.wallSeconds != null)
+        .map(r -> r.wallSeconds).findFirst().orElse(null);
+  }
+
+  private static Map<String, Object> target(String what, double value, String comparison, double target) {
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("what", what);
+    entry.put("value", Math.round(value * 100) / 100.0);
+    entry.put("comparison", comparison);
+    entry.put("target", target);
+    entry.put("met", comparison.equals("<=") ? value <= target : value >= target);
+    return entry;
   }
 
   @SuppressWarnings("unchecked")
@@ -323,6 +382,16 @@ final class BenchReport {
         md.append(String.join(", ", stages));
       }
       md.append("\n");
+    }
+    List<Map<String, Object>> targets = (List<Map<String, Object>>) json.get("targets");
+    if (!targets.isEmpty()) {
+      md.append("\n## Targets\n\n| what | value | target | |\n|---|---:|---:|---|\n");
+      for (Map<String, Object> target : targets) {
+        md.append(String.format(Locale.ROOT, "| %s | %.2f | %s %.2f | %s |%n", target.get("what"), target.get("value"),
+            target.get("comparison"), target.get("target"), Boolean.TRUE.equals(target.get("met")) ? "met" : "missed"));
+      }
+      md.append("\nStage budgets are those set for S=1, times the scale factor. `read_validate` is the read, the"
+          + " row checks and the duplicate resolution together (budgets 30 s and 10 s).\n");
     }
     md.append("\n## Agreement\n\n");
     if (agreement == null) {

@@ -30,7 +30,7 @@ class BenchSmokeIT {
   @Test
   void everyImplementationRunsAndTheyAgreeOnDirtyData() throws IOException {
     Path reports = dir.resolve("reports");
-    ScriptRun run = ScriptRun.run(dir, Map.of("BENCH_JAVA_OPTS", "-Xmx512m"), Duration.ofMinutes(5),
+    ScriptRun run = ScriptRun.run(dir, Map.of("BENCH_JAVA_OPTS", "-Xmx512m"), Duration.ofMinutes(8),
         List.of(ScriptRun.HOME.resolve("scripts/bench.sh").toString(), "--scale", "0.002", "--days", "120",
             "--no-install", "--spark-heap", "1g", "--work-dir", dir.resolve("work").toString(), "--report-dir",
             reports.toString()));
@@ -62,10 +62,25 @@ class BenchSmokeIT {
     }
     assertThat(names).containsExactlyElementsOf(Implementations.NAMES);
 
+    // the targets: each ratio from the walls above, each stage against its budget times the scale
+    Map<String, Double> walls = new java.util.HashMap<>();
+    report.get("implementations").forEach(i -> walls.put(i.get("name").asText(), i.path("wall_seconds").asDouble()));
+    Map<String, JsonNode> targets = new java.util.HashMap<>();
+    report.get("targets").forEach(t -> targets.put(t.get("what").asText(), t));
+    JsonNode floorRatio = targets.get("process / spark-csv-to-parquet (wall)");
+    assertThat(floorRatio.get("value").asDouble()).isCloseTo(walls.get("spark") / walls.get("spark-csv-to-parquet"),
+        org.assertj.core.data.Offset.offset(0.006));
+    assertThat(floorRatio.get("met").asBoolean()).isEqualTo(floorRatio.get("value").asDouble() <= 2.0);
+    assertThat(targets.get("spark-1core / spark (wall): speed-up from the cores").get("value").asDouble())
+        .isCloseTo(walls.get("spark-1core") / walls.get("spark"), org.assertj.core.data.Offset.offset(0.006));
+    assertThat(targets.get("process stage daily_location (s)").get("target").asDouble()).isCloseTo(15.0 * 0.002,
+        org.assertj.core.data.Offset.offset(1e-9));
+
     JsonNode agreement = report.get("agreement");
     assertThat(agreement.get("passed").asBoolean()).isTrue();
     assertThat(agreement.get("mismatches")).isEmpty();
-    assertThat(JSON.convertValue(agreement.get("compared"), List.class)).contains("generator manifest", "spark", "duckdb");
+    assertThat(JSON.convertValue(agreement.get("compared"), List.class)).contains("generator manifest", "spark", "spark-1core",
+        "duckdb");
     assertThat(Files.readString(reports.resolve(BenchReport.MARKDOWN_FILE)))
         .contains("| implementation | status | wall s | setup s | rows/s | input MB/s | MB/s per core | cores | peak RSS MB |")
         .contains("PASS: ");

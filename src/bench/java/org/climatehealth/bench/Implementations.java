@@ -21,7 +21,7 @@ final class Implementations {
   static final String PANDAS_SCRIPT = "src/bench/python/process_pandas.py";
 
   /** Every implementation's name, in the order they run. */
-  static final List<String> NAMES = List.of("spark", "duckdb", "pandas", "spark-read-count", "spark-csv-to-parquet",
+  static final List<String> NAMES = List.of("spark", "spark-1core", "duckdb", "pandas", "spark-read-count", "spark-csv-to-parquet",
       "duckdb-read-count", "duckdb-csv-to-parquet");
 
   enum Kind { PROCESS, FLOOR }
@@ -76,8 +76,12 @@ final class Implementations {
   List<Impl> all() {
     List<Impl> all = new ArrayList<>();
     all.add(new Impl("spark", "process: the pipeline's Spark job, local[*]", Kind.PROCESS, cores,
-        (out, timings) -> sparkProcess(out, timings),
+        (out, timings) -> sparkProcess(out, timings, null),
         out -> Summaries.ofProcessedStore("spark", out, DuckDbProcess.RUN_ID, diseases), null));
+    // the same job on one core: the scaling figure (work that scales with cores scales with executors)
+    all.add(new Impl("spark-1core", "process: the pipeline's Spark job, local[1]", Kind.PROCESS, 1,
+        (out, timings) -> sparkProcess(out, timings, "local[1]"),
+        out -> Summaries.ofProcessedStore("spark-1core", out, DuckDbProcess.RUN_ID, diseases), null));
     all.add(new Impl("duckdb", "process in DuckDB SQL (duckdb_jdbc), " + cores + " threads", Kind.PROCESS, cores,
         (out, timings) -> {
           List<String> command = java(List.of(), "1g", home);
@@ -123,14 +127,20 @@ final class Implementations {
     }, null, null);
   }
 
-  /** The pipeline's own {@code process}, as scripts/pipeline runs it, with the setup listener. */
-  private List<String> sparkProcess(Path out, Path timings) {
+  /**
+   * The pipeline's own {@code process}, as scripts/pipeline runs it, with the setup listener; on
+   * {@code master} when it is not null (else the local profile's local[*]).
+   */
+  private List<String> sparkProcess(Path out, Path timings, String master) {
     List<String> command = java(sparkJvmOptions, sparkHeap, home);
     command.add("-Dspark.extraListeners=" + SessionReadyListener.class.getName());
     command.add("-D" + ChildTimings.FILE_PROPERTY + "=" + timings);
     command.addAll(List.of("org.climatehealth.pipeline.Main", "process", "--run-id", DuckDbProcess.RUN_ID,
         "--conf", "pipeline.stores.raw=file:" + raw, "--conf", "pipeline.stores.processed=file:" + out,
         "--conf", "pipeline.stores.models=file:" + out.resolve("models")));
+    if (master != null) {
+      command.addAll(List.of("--conf", "pipeline.spark.master=" + master));
+    }
     return command;
   }
 
