@@ -71,7 +71,7 @@ public final class BenchRunner implements Callable<Integer> {
   Path rawStore;
 
   @Option(names = "--only", paramLabel = "NAME[,NAME]", split = ",",
-      description = "Run only these implementations (spark, duckdb, pandas, spark-read-count,"
+      description = "Run only these implementations (spark, spark-1core, duckdb, pandas, spark-read-count,"
           + " spark-csv-to-parquet, duckdb-read-count, duckdb-csv-to-parquet).")
   List<String> only;
 
