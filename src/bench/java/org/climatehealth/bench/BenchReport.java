@@ -299,8 +299,7 @@ final class BenchReport {
     }
     Object scale = settings.get("scale");
     double factor = scale instanceof Number n && !Boolean.TRUE.equals(input.get("given")) ? n.doubleValue() : 1.0;
-    Run process = runs.stream().filter(r -> r.impl.name().equals("spark") && r.wallSeconds != null && "ok".equals(r.status))
-        .findFirst().orElse(null);
+    Run process = succeeded("spark");
     if (process != null) {
       for (Map.Entry<String, Double> budget : STAGE_BUDGETS) {
         if (process.stages.get(budget.getKey()) instanceof Number seconds) {
@@ -316,9 +315,15 @@ final class BenchReport {
   static final List<Map.Entry<String, Double>> STAGE_BUDGETS = List.of(Map.entry("read_validate", 40.0),
       Map.entry("write_tables", 12.0), Map.entry("daily_location", 15.0));
 
-  private Double wall(String name) {
+  /** The run of this name if it finished with a wall time, else null. */
+  private Run succeeded(String name) {
     return runs.stream().filter(r -> r.impl.name().equals(name) && "ok".equals(r.status) && r.wallSeconds != null)
-        .map(r -> r.wallSeconds).findFirst().orElse(null);
+        .findFirst().orElse(null);
+  }
+
+  private Double wall(String name) {
+    Run run = succeeded(name);
+    return run == null ? null : run.wallSeconds;
   }
 
   private static Map<String, Object> target(String what, double value, String comparison, double target) {

@@ -123,7 +123,7 @@ public final class RawReader {
     // bytes, no regular expression); only lines with a quote need the quoted sections removed
     Column hasQuote = instr(col(LINE), "\"").gt(0);
     Column fieldCount = when(hasQuote, size(split(regexp_replace(col(LINE), QUOTED, ""), ",", -1)))
-        .otherwise(octet_length(col(LINE)).minus(octet_length(replace(col(LINE), lit(","), lit("")))).plus(1));
+        .otherwise(occurrences(col(LINE), ",").plus(1));
     // the CSV parser fails the whole job on a line of more fields than maxColumns: such a line
     // (always MALFORMED_ROW, too many fields) is not parsed
     int maxColumns = Math.max(DEFAULT_MAX_COLUMNS, header.size() + 1);
@@ -133,8 +133,7 @@ public final class RawReader {
         when(fieldCount.leq(maxColumns), from_csv(col(LINE), lit(fields.toDDL()), csv)).as(FIELDS),
         fieldCount.as(FIELD_COUNT),
         is_valid_utf8(col(LINE)).unary_$bang().as(NOT_UTF8),
-        hasQuote.and(octet_length(col(LINE)).minus(octet_length(replace(col(LINE), lit("\""), lit("")))).mod(2)
-            .equalTo(1)).as(OPEN_QUOTE),
+        hasQuote.and(occurrences(col(LINE), "\"").mod(2).equalTo(1)).as(OPEN_QUOTE),
         col(LINE),
         col("_metadata.file_path").as(SOURCE_FILE));
 
@@ -157,6 +156,11 @@ public final class RawReader {
     columns.add(col(OPEN_QUOTE));
     columns.add(col(SOURCE_FILE));
     return parsed.select(columns.toArray(Column[]::new));
+  }
+
+  /** How often a one-byte character occurs in a line: bytes before and after removing it. */
+  private static Column occurrences(Column line, String character) {
+    return octet_length(line).minus(octet_length(replace(line, lit(character), lit(""))));
   }
 
   /** Spark's {@code s3a://} and {@code file:///} paths in the user's spelling: {@code s3://}, {@code file:/}. */
