@@ -341,13 +341,19 @@ def discover(raw_root):
 QUOTED_SECTION = re.compile(r'"(?:[^"]|"")*"')
 
 
+# what invalid UTF-8 bytes decode to with errors="surrogateescape": one lone surrogate per byte
+ESCAPED_BYTE = re.compile("[\udc80-\udcff]")
+
+
 def line_blocks(path):
     """The file's lines in blocks of about BLOCK_BYTES: (number of the first line, lines, whether
-    any of them holds a double quote).
+    any of them holds a double quote, the indexes in the block of the lines that are not valid
+    UTF-8).
 
     Lines end at \\n, \\r\\n or \\r (Hadoop's line reader); a UTF-8 byte-order mark at the start of
-    the file is dropped (as Hadoop does). Numbering is stable between calls (the quarantine
-    re-reads lines by number).
+    the file is dropped (as Hadoop does). A line that is not valid UTF-8 (Spark's is_valid_utf8,
+    Python's strict decoder: surrogates and overlong forms are not valid either) has each bad byte
+    as U+FFFD. Numbering is stable between calls (the quarantine re-reads lines by number).
     """
     number = 0
     first = True
@@ -368,14 +374,23 @@ def line_blocks(path):
                 if not rest:
                     return
                 data, rest = rest, b""
-            text = data.decode("utf-8", errors="replace")
+            text = data.decode("utf-8", errors="surrogateescape")
             if first and text.startswith("\ufeff"):
                 text = text[1:]
             first = False
-            lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+            invalid, line, at = [], 0, 0
+            for match in ESCAPED_BYTE.finditer(text):
+                line += text.count("\n", at, match.start())
+                at = match.start()
+                if not invalid or invalid[-1] != line:
+                    invalid.append(line)
+            lines = text.split("\n")
             if data.endswith((b"\n", b"\r")):
                 lines.pop()  # the empty remainder after the last line end
-            yield number, lines, '"' in text
+            for i in invalid:
+                lines[i] = ESCAPED_BYTE.sub("\ufffd", lines[i])
+            yield number, lines, '"' in text, np.array(invalid, dtype=np.int64)
             number += len(lines)
             if not chunk:
                 return
@@ -433,15 +448,21 @@ def fit(fields, n):
     return fields[:n] if len(fields) >= n else fields + [None] * (n - len(fields))
 
 
+# how a line is broken beyond its field count: not valid UTF-8 (first), a quote not closed on it
+NOT_UTF8, OPEN_QUOTE = 1, 2
+
+
 class RawBlock:
     """Rows of one block of lines, column by column: codes into the column's distinct raw strings
     (-1: the row has no such field), with each row's line number and field count."""
 
-    def __init__(self, numbers, counts, columns):
+    def __init__(self, numbers, counts, columns, broken=None):
         self.numbers = numbers
         self.counts = counts
         self.columns = columns  # per header position: (codes, uniques)
         self.size = len(numbers)
+        # per row: NOT_UTF8, OPEN_QUOTE or 0 (RawReader's _not_utf8 and _open_quote flags)
+        self.broken = np.zeros(self.size, dtype=np.int8) if broken is None else broken
 
     def strings(self, position, rows):
         """The raw text of one column for some rows (None: no such field or an empty one, as
@@ -476,11 +497,12 @@ def read_csv_block(lines, n, quoted):
     return columns
 
 
-def raw_block(lines, first_number, header, any_quote=True):
+def raw_block(lines, first_number, header, any_quote=True, invalid=()):
     """RawReader on one block of lines. A line's field count is its commas outside quoted sections
-    plus one; the header line (again) and blank lines (spaces only) are not rows. Lines with the
-    right count and plain or regular quoting, the bulk, go through pandas' C reader; the others are
-    split here as Spark's CSV parser splits them."""
+    plus one; the header line (again) and blank lines (spaces only) are not rows. A line that is
+    not valid UTF-8 (`invalid`: indexes in the block) or has an odd number of double quotes is
+    flagged (`RawBlock.broken`). Lines with the right count and plain or regular quoting, the bulk,
+    go through pandas' C reader; the others are split here as Spark's CSV parser splits them."""
     n = len(header.names)
     lines_array = np.array(lines, dtype=object)
     counts = np.array(list(map(str.count, lines, repeat(",", len(lines)))), dtype=np.int64) + 1
@@ -491,7 +513,9 @@ def raw_block(lines, first_number, header, any_quote=True):
         quoted = np.array(list(map(str.__contains__, lines, repeat('"', len(lines)))), dtype=bool)
     else:
         quoted = np.zeros(len(lines), dtype=bool)
-    fast = (counts == n) & ~quoted & ~skip
+    broken = np.zeros(len(lines), dtype=np.int8)
+    broken[np.asarray(invalid, dtype=np.int64)] = NOT_UTF8
+    fast = (counts == n) & ~quoted & ~skip & (broken == 0)
     other = np.flatnonzero(~fast & ~skip)
     parts = []  # (line indexes, counts, columns)
     if fast.any():
@@ -502,7 +526,9 @@ def raw_block(lines, first_number, header, any_quote=True):
         line = lines[i]
         if quoted[i]:
             count = QUOTED_SECTION.sub("", line).count(",") + 1
-            if count == n and REGULAR_QUOTING.fullmatch(line):
+            if line.count('"') % 2 == 1:
+                broken[i] = broken[i] or OPEN_QUOTE
+            elif count == n and not broken[i] and REGULAR_QUOTING.fullmatch(line):
                 regular.append(i)
                 continue
         elif not line.strip(" "):
@@ -520,13 +546,14 @@ def raw_block(lines, first_number, header, any_quote=True):
                       factorized(rows, n)))
     if not parts:
         return None
-    numbers = np.concatenate([p[0] for p in parts]) + first_number
+    indexes = np.concatenate([p[0] for p in parts])
+    numbers = indexes + first_number
     row_counts = np.concatenate([p[1] for p in parts])
     columns = parts[0][2]
     for _, _, more in parts[1:]:
         columns = [(np.concatenate([codes, np.where(codes2 >= 0, codes2 + len(uniques), -1).astype(np.int32)]),
                     np.concatenate([uniques, uniques2])) for (codes, uniques), (codes2, uniques2) in zip(columns, more)]
-    return RawBlock(numbers, row_counts, columns)
+    return RawBlock(numbers, row_counts, columns, broken[indexes])
 
 
 def factorized(rows, n):
@@ -599,6 +626,10 @@ def check_rows(block, header, dataset, dictionaries, known):
             detail[mask] = make_detail(mask)
 
     n = len(header.names)
+    hit(block.broken == NOT_UTF8, R["MALFORMED_ROW"],
+        lambda m: "the line is not valid UTF-8 (another encoding, or binary content)")
+    hit(block.broken == OPEN_QUOTE, R["MALFORMED_ROW"],
+        lambda m: "a quoted field is not closed on this line (a line break inside a quoted field splits the record)")
     hit(block.counts < n, R["MALFORMED_ROW"], lambda m: f"fewer fields than the {n} of the header")
     hit(block.counts > n, R["MALFORMED_ROW"], lambda m: f"more fields than the {n} of the header")
     for name in dataset.required:
@@ -682,8 +713,8 @@ def classify(dataset, headers, dictionaries, known, quarantine):
     reasons = np.zeros(len(REASONS) + 1, dtype=np.int64)
     kept = []
     for file_index, header in enumerate(headers):
-        for first_number, lines, any_quote in line_blocks(header.path):
-            block = raw_block(lines, first_number, header, any_quote)
+        for first_number, lines, any_quote, invalid in line_blocks(header.path):
+            block = raw_block(lines, first_number, header, any_quote, invalid)
             del lines
             if block is None:
                 continue
@@ -755,7 +786,7 @@ def write_conflicts(files, numbers, headers, quarantine):
         header = headers[file_index]
         wanted = np.sort(numbers[files == file_index])
         rows, found = [], []
-        for first_number, lines, _ in line_blocks(header.path):
+        for first_number, lines, _, _ in line_blocks(header.path):
             lo, hi = np.searchsorted(wanted, [first_number, first_number + len(lines)])
             for number in wanted[lo:hi]:
                 rows.append(fit(data_fields(lines[number - first_number]), len(header.names)))

@@ -222,13 +222,17 @@ public final class BenchRunner implements Callable<Integer> {
     return report.finish(reports, runs);
   }
 
-  /** Generates the raw data, or reuses it when a manifest of the same parameters is there. */
+  /**
+   * Generates the raw data, or reuses it when a manifest of the same parameters, written by a
+   * generator of the same data version, is there.
+   */
   private GeneratorManifest generate(Path raw, int locationCount, Path logs, BenchReport report) {
     Path manifestFile = raw.resolve(GeneratorManifest.KEY);
     if (!regenerate && Files.exists(manifestFile)) {
       GeneratorManifest manifest = readManifest(manifestFile);
-      if (manifest.locations() == locationCount && manifest.days() == days && manifest.seed() == seed
-          && manifest.dirtyFraction() == dirtyFraction && !manifest.dailyFiles() && filesPresent(raw, manifest)) {
+      if (manifest.dataVersion() == GeneratorManifest.DATA_VERSION && manifest.locations() == locationCount
+          && manifest.days() == days && manifest.seed() == seed && manifest.dirtyFraction() == dirtyFraction
+          && !manifest.dailyFiles() && filesPresent(raw, manifest)) {
         System.out.println("bench: reusing the raw data in " + raw);
         report.generation(null, true);
         return manifest;

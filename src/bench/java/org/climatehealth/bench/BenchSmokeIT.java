@@ -10,8 +10,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
+import org.climatehealth.pipeline.generate.GeneratorManifest;
 import org.climatehealth.pipeline.testing.ScriptRun;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -87,6 +90,16 @@ class BenchSmokeIT {
     // every quarantine reason occurred, so the agreement covered each of them
     JsonNode spark = JSON.readTree(reports.resolve("summaries/spark.json").toFile());
     assertThat(spark.path("quarantine").path("climate").size()).isEqualTo(7);
+    // and so did the malformed lines that only their bytes or their quotes give away: lines that
+    // are not UTF-8, quotes not closed on their line (a quoted line break makes two such lines)
+    Path manifestFile;
+    try (Stream<Path> walk = Files.walk(dir.resolve("work"))) {
+      manifestFile = walk.filter(p -> p.endsWith(GeneratorManifest.KEY)).findFirst().orElseThrow();
+    }
+    Map<String, Long> defects = new HashMap<>();
+    Json.MAPPER.readValue(manifestFile.toFile(), GeneratorManifest.class).datasets().values()
+        .forEach(d -> d.defects().forEach((form, n) -> defects.merge(form, n, Long::sum)));
+    assertThat(defects).containsKeys("not_utf8", "unclosed_quote", "quoted_line_break");
   }
 
   @Test

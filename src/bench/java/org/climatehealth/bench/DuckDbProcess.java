@@ -8,6 +8,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,15 +35,19 @@ import org.climatehealth.pipeline.dataset.ReasonCode;
 import org.climatehealth.pipeline.ingest.RawHeader;
 import org.climatehealth.pipeline.jobs.DatasetAccounting;
 import org.climatehealth.pipeline.validate.Values;
+import org.duckdb.DuckDBAppender;
+import org.duckdb.DuckDBConnection;
 
 /**
  * {@code process} written in DuckDB SQL: the same cleaning, validation and join as the Spark job,
  * from the same raw CSVs, to the same layout (CONTRACT §4-6), as a peer for the benchmark and a
  * cross-check of the Spark logic.
  *
- * <p>Every file is read by DuckDB's CSV reader as strings, with one column more than its header so
- * that too many fields show (strict mode off keeps the row), and missing fields as NULL (null
- * padding, with a null string that never occurs, so an empty field stays an empty string).
+ * <p>Records are lines, as for {@code RawReader}: DuckDB's CSV reader reads every file as lines (one
+ * column, no quoting), so that a quoted line break splits the record as it does in the Spark job;
+ * a line is cut at its commas, or, when it holds a double quote, at the commas outside quoted
+ * sections. A line that is not valid UTF-8 (which DuckDB's reader rejects, into its reject table)
+ * or that has an odd number of double quotes is MALFORMED_ROW before its field count is looked at.
  * Everything after that is SQL: missing-value spellings, id and category normalisation, the four
  * date formats, numbers, the reason codes in contract order, unknown locations, exact duplicates
  * against conflicting ones, and {@code daily_location} (calendar-day windows, the disease pivot, and
@@ -56,12 +63,23 @@ public final class DuckDbProcess {
   /** The run id of the benchmark's outputs. */
   static final String RUN_ID = "bench";
 
-  /** DuckDB's null string: text no field holds, so only padded (absent) fields are NULL. */
-  private static final String NULL_MARKER = "\\x01bench-absent\\x01";
   /** A decimal number as the contract means it: sign, digits, optional fraction and exponent. */
   private static final String NUMBER = "[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?";
   private static final double MAX_COUNT = 1e15;
 
+  /**
+   * The delimiter of DuckDB's CSV reader used as a line reader (one column, no quoting): U+FFFF, a
+   * noncharacter that text does not hold.
+   */
+  private static final String NO_DELIMITER = "\uFFFF";
+  /** A quoted section: "..." with "" as an escaped quote inside (as RawReader removes them to count commas). */
+  private static final String QUOTED = "\"(?:[^\"]|\"\")*\"";
+  /** What DuckDB's reject table calls a line that is not valid UTF-8. */
+  private static final String INVALID_ENCODING = "INVALID ENCODING";
+
+  private static final String LINE = "_line";
+  private static final String NOT_UTF8 = "_not_utf8";
+  private static final String OPEN_QUOTE = "_open_quote";
   private static final String FIELDS_MISSING = "_fields_missing";
   private static final String FIELDS_EXTRA = "_fields_extra";
   private static final String FIELD_COUNT = "_field_count";
@@ -256,9 +274,10 @@ public final class DuckDbProcess {
     headers.forEach(h -> byLine.computeIfAbsent(h.line(), k -> new ArrayList<>()).add(h));
     List<String> reads = new ArrayList<>();
     Set<String> rawColumns = new LinkedHashSet<>(dataset.columnNames());
-    for (List<Header> group : byLine.values()) {
-      reads.add(readGroup(dataset, group, files(dataset)));
-      group.get(0).names().stream().filter(n -> !n.isEmpty()).forEach(rawColumns::add);
+    List<List<Header>> groups = List.copyOf(byLine.values());
+    for (int g = 0; g < groups.size(); g++) {
+      reads.add(readGroup(dataset, groups.get(g), files(dataset), rejects(dataset, g)));
+      groups.get(g).get(0).names().stream().filter(n -> !n.isEmpty()).forEach(rawColumns::add);
     }
     String raw = String.join(" UNION ALL BY NAME ", reads);
     // the source file as a one-byte enum, not a path string in every row
@@ -300,49 +319,150 @@ public final class DuckDbProcess {
         .collect(Collectors.joining(" ")) + " END";
     exec(db, "CREATE TABLE " + checked(dataset) + " AS SELECT * EXCLUDE (" + String.join(", ", internal) + "), "
         + reason + " AS " + OUTCOME + " FROM " + from);
+    for (int g = 0; g < groups.size(); g++) {
+      addLinesNotUtf8(db, dataset, groups.get(g), rejects(dataset, g));
+    }
     return List.copyOf(rawColumns);
   }
 
   /**
-   * One {@code read_csv} over the files that share a header line: the contract columns by their
-   * position in that header (NULL when the header lacks one), the other named columns as they are,
-   * whether the row has fewer or more fields than the header, and its file. Blank lines are not
-   * rows (DuckDB skips empty ones; a line of spaces is one unquoted field of spaces, while a
-   * quoted empty field {@code ""} is a row of one field), nor is a repeat of the header line.
+   * The lines of a file group that are not valid UTF-8, which DuckDB's reader skipped into the
+   * group's reject table, added to the checked table as MALFORMED_ROW: their text is read again
+   * from the file, each bad byte as U+FFFD (DuckDB's own copy in the reject table loses bytes).
+   * Any other reading error fails the run: no line is dropped silently.
    */
-  private static String readGroup(RawDataset dataset, List<Header> group, String fileType) {
-    Header first = group.get(0);
-    int n = first.names().size();
-    List<String> declared = new ArrayList<>();
-    for (int i = 0; i <= n; i++) {
-      declared.add(str("c" + i) + ": 'VARCHAR'");
+  private static void addLinesNotUtf8(Connection db, RawDataset dataset, List<Header> group, String rejects) {
+    record Rejected(String file, long position, String type, String text, String message) {}
+    List<Rejected> rejected = Sql.query(db, "SELECT s.file_path, e.line_byte_position, e.error_type::VARCHAR,"
+        + " e.csv_line, e.error_message FROM " + rejects + " e JOIN " + rejects + "_scans s USING (scan_id, file_id)"
+        + " ORDER BY 1, 2", r -> new Rejected(r.getString(1), r.getLong(2), r.getString(3), r.getString(4),
+        r.getString(5)));
+    for (Rejected r : rejected) {
+      if (!r.type().equals(INVALID_ENCODING)) {
+        throw new IllegalStateException("DuckDB could not read a line of " + r.file() + " (byte " + r.position() + "): "
+            + r.type() + ": " + r.message());
+      }
     }
+    exec(db, "DROP TABLE " + rejects);
+    exec(db, "DROP TABLE " + rejects + "_scans");
+    if (rejected.isEmpty()) {
+      return;
+    }
+    exec(db, "CREATE TEMP TABLE lines_not_utf8 (" + LINE + " VARCHAR, filename VARCHAR)");
+    try (DuckDBAppender appender = db.unwrap(DuckDBConnection.class).createAppender("lines_not_utf8")) {
+      for (Rejected r : rejected) {
+        String line = lineAt(Path.of(r.file()), r.position());
+        appender.beginRow().append(line == null ? r.text().strip() : line).append(r.file()).endRow();
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("DuckDB: " + e.getMessage(), e);
+    }
+    exec(db, "INSERT INTO " + checked(dataset) + " BY NAME SELECT *, " + str(ReasonCode.MALFORMED_ROW.name()) + " AS "
+        + OUTCOME + " FROM (" + fields(dataset, group.get(0), files(dataset), "SELECT *, true AS " + NOT_UTF8
+        + " FROM lines_not_utf8") + ")");
+    exec(db, "DROP TABLE lines_not_utf8");
+  }
+
+  /**
+   * The line of a file that DuckDB rejected at byte {@code position} (its reject table's
+   * {@code line_byte_position}, which is not always the line's first byte: here, the line holding
+   * the byte before or at it, or the next one, whichever is not valid UTF-8), each bad byte as
+   * U+FFFD; null when none of those is (or the line is longer than the 4 MiB read around it).
+   */
+  static String lineAt(Path file, long position) {
+    int window = 1 << 22;
+    try (SeekableByteChannel channel = Files.newByteChannel(file)) {
+      long from = Math.max(0, position - window);
+      ByteBuffer buffer = ByteBuffer.allocate((int) Math.min(channel.size() - from, 2L * window));
+      channel.position(from);
+      while (buffer.hasRemaining() && channel.read(buffer) >= 0) {
+        // fill the window
+      }
+      byte[] bytes = buffer.array();
+      int n = buffer.position();
+      boolean complete = from + n == channel.size();
+      int p = (int) (position - from);
+      for (int q : new int[] {p - 1, p, p + 1, p + 2}) {
+        if (q < 0 || q >= n) {
+          continue;
+        }
+        int end = q;
+        while (end < n && bytes[end] != '\n' && bytes[end] != '\r') {
+          end++;
+        }
+        int start = q;
+        while (start > 0 && bytes[start - 1] != '\n' && bytes[start - 1] != '\r') {
+          start--;
+        }
+        if ((start == 0 && from > 0) || (end == n && !complete) || start == end) {
+          continue;
+        }
+        byte[] line = Arrays.copyOfRange(bytes, start, end);
+        try {
+          StandardCharsets.UTF_8.newDecoder().decode(ByteBuffer.wrap(line));
+        } catch (CharacterCodingException e) {
+          return new String(line, StandardCharsets.UTF_8);
+        }
+      }
+      return null;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + file, e);
+    }
+  }
+
+  /**
+   * One {@code read_csv} over the files that share a header line, as lines (RawReader's): the
+   * header line (wherever it repeats) and blank lines (empty, or spaces only) are not rows; lines
+   * that are not valid UTF-8 go to the reject table {@code rejects} (and its {@code _scans}).
+   */
+  private static String readGroup(RawDataset dataset, List<Header> group, String fileType, String rejects) {
+    Header first = group.get(0);
+    String header = first.line();
+    String files = Sql.strList(group.stream().map(h -> h.file().toString()).toList());
+    String lines = "SELECT line AS " + LINE + ", filename, false AS " + NOT_UTF8 + " FROM read_csv(" + files
+        + ", columns = {'line': 'VARCHAR'}, delim = " + str(NO_DELIMITER) + ", quote = '', escape = '',"
+        + " header = false, auto_detect = false, strict_mode = false, ignore_errors = true, store_rejects = true,"
+        + " rejects_table = " + str(rejects) + ", rejects_scan = " + str(rejects + "_scans") + ", filename = true)"
+        + " WHERE line IS NOT NULL AND trim(line) <> '' AND line NOT IN (" + str(header) + ", "
+        + str(header.startsWith("\uFEFF") ? header.substring(1) : header) + ")";
+    return fields(dataset, first, fileType, lines);
+  }
+
+  /**
+   * The rows of some lines ({@code _line}, {@code filename}, {@code _not_utf8}) of files with the
+   * header {@code first}: the contract columns by their position in that header (NULL when the
+   * header lacks one, or the line is too short), the other named columns as they are, whether the
+   * line has an odd number of double quotes, fewer or more fields than the header, and its file.
+   * A line without a double quote (nearly all) is cut at its commas; one with a quote at the
+   * commas outside quoted sections, which lose their quotes ({@code ""} inside is a quote). Its
+   * field count is RawReader's: the commas outside quoted sections, plus one.
+   */
+  private static String fields(RawDataset dataset, Header first, String fileType, String lines) {
+    int n = first.names().size();
     List<String> select = new ArrayList<>();
     for (String name : dataset.columnNames()) {
       int position = first.position(name);
-      select.add((position < 0 ? "NULL::VARCHAR" : "c" + position) + " AS " + id(name));
+      select.add((position < 0 ? "NULL::VARCHAR" : "_f[" + (position + 1) + "]") + " AS " + id(name));
     }
     for (int i = 0; i < n; i++) {
       String name = first.names().get(i);
       if (!name.isEmpty() && !dataset.columnNames().contains(name) && first.position(name) == i) {
-        select.add("c" + i + " AS " + id(name));
+        select.add("_f[" + (i + 1) + "] AS " + id(name));
       }
     }
-    select.add("c" + (n - 1) + " IS NULL AS " + FIELDS_MISSING);
-    select.add("c" + n + " IS NOT NULL AS " + FIELDS_EXTRA);
+    select.add("_n < " + n + " AS " + FIELDS_MISSING);
+    select.add("_n > " + n + " AS " + FIELDS_EXTRA);
     select.add(n + " AS " + FIELD_COUNT);
+    select.add(NOT_UTF8);
+    select.add("_q AND (strlen(" + LINE + ") - strlen(replace(" + LINE + ", '\"', ''))) % 2 = 1 AS " + OPEN_QUOTE);
     select.add("CAST(filename AS " + fileType + ") AS " + SOURCE_FILE);
-    List<String> headerRepeat = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      headerRepeat.add("c" + i + " IS NOT DISTINCT FROM " + str(first.fields().get(i)));
-    }
-    headerRepeat.add("c" + n + " IS NULL");
-    String files = Sql.strList(group.stream().map(h -> h.file().toString()).toList());
-    return "SELECT " + String.join(", ", select) + " FROM read_csv(" + files + ", columns = {" + String.join(", ", declared)
-        + "}, delim = ',', quote = '\"', escape = '\"', header = false, skip = 1, auto_detect = false,"
-        + " null_padding = true, strict_mode = false, nullstr = " + str(NULL_MARKER) + ", filename = true)"
-        + " WHERE NOT (c1 IS NULL AND length(c0) > 0 AND trim(c0) = '') AND NOT (" + String.join(" AND ", headerRepeat)
-        + ")";
+    String split = "CASE WHEN _q THEN list_transform(regexp_extract_all(',' || " + LINE + ", " + str(",(" + QUOTED
+        + "|[^,]*)") + ", 1), lambda f: CASE WHEN f LIKE '\"%\"' AND length(f) >= 2 THEN replace(f[2:-2], '\"\"',"
+        + " '\"') ELSE f END) ELSE string_split(" + LINE + ", ',') END";
+    String count = "CASE WHEN _q THEN len(string_split(regexp_replace(" + LINE + ", " + str(QUOTED) + ", '', 'g'),"
+        + " ',')) ELSE len(_f) END";
+    return "SELECT " + String.join(", ", select) + " FROM (SELECT *, " + count + " AS _n FROM (SELECT *, " + split
+        + " AS _f FROM (SELECT *, contains(" + LINE + ", '\"') AS _q FROM (" + lines + "))))";
   }
 
   /** The parsed value of a column from its present string ({@code _p_}) or number ({@code _n_}). */
@@ -354,7 +474,8 @@ public final class DuckDbProcess {
       case TEXT -> p;
       case CATEGORY -> "lower(" + p + ")";
       case DATE -> date(p);
-      case DECIMAL -> "CASE WHEN isfinite(" + d + ") THEN " + d + " END";
+      // Values.finite: Double.MAX_VALUE itself is not taken for a number (it stands for overflow)
+      case DECIMAL -> "CASE WHEN isfinite(" + d + ") AND abs(" + d + ") < " + Double.MAX_VALUE + " THEN " + d + " END";
       case COUNT -> "CASE WHEN isfinite(" + d + ") AND " + d + " = floor(" + d + ") AND abs(" + d + ") < " + MAX_COUNT
           + " THEN CAST(" + d + " AS BIGINT) END";
     };
@@ -384,6 +505,10 @@ public final class DuckDbProcess {
    */
   private static List<Rule> rules(RawDataset dataset) {
     List<Rule> rules = new ArrayList<>();
+    rules.add(new Rule(ReasonCode.MALFORMED_ROW, NOT_UTF8,
+        str("the line is not valid UTF-8 (another encoding, or binary content)")));
+    rules.add(new Rule(ReasonCode.MALFORMED_ROW, OPEN_QUOTE,
+        str("a quoted field is not closed on this line (a line break inside a quoted field splits the record)")));
     rules.add(new Rule(ReasonCode.MALFORMED_ROW, FIELDS_MISSING, "'fewer fields than the ' || " + FIELD_COUNT
         + " || ' of the header'"));
     rules.add(new Rule(ReasonCode.MALFORMED_ROW, FIELDS_EXTRA, "'more fields than the ' || " + FIELD_COUNT
@@ -627,6 +752,10 @@ public final class DuckDbProcess {
 
   private static String duplicates(RawDataset dataset) {
     return "duplicates_" + dataset.tableName();
+  }
+
+  private static String rejects(RawDataset dataset, int group) {
+    return "rejects_" + dataset.tableName() + "_" + group;
   }
 
   private static String files(RawDataset dataset) {

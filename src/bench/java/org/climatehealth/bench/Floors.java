@@ -33,6 +33,9 @@ import org.climatehealth.pipeline.spark.SparkSessions;
  *   <li>{@code parquet}: a plain typed conversion of each dataset to Parquet (the contract's types;
  *       a value that does not parse is null, nothing is checked or joined).</li>
  * </ul>
+ * Spark's CSV reader takes each line as a record; DuckDB's is told to (no quoting), since a quote
+ * not closed on its line would make it read the lines after it as one field; it skips lines that
+ * are not UTF-8.
  *
  * <pre>Floors --engine spark|duckdb --mode count|parquet --raw DIR --out DIR [--threads N]</pre>
  */
@@ -114,8 +117,11 @@ public final class Floors {
       long t = System.nanoTime();
       long rows = 0;
       for (Map.Entry<RawDataset, List<Path>> entry : files.entrySet()) {
+        // records are lines, as process reads them: no quoting (a quote not closed on its line would
+        // otherwise take the lines after it into one field); lines that are not UTF-8 are skipped
         String source = "read_csv(" + Sql.strList(entry.getValue().stream().map(Path::toString).toList())
-            + ", header = true, all_varchar = true, strict_mode = false, null_padding = true)";
+            + ", header = true, all_varchar = true, strict_mode = false, null_padding = true, quote = '', escape = '',"
+            + " ignore_errors = true)";
         if (mode.equals("count")) {
           rows += Sql.single(db, "SELECT count(*) FROM " + source, v -> ((Number) v).longValue());
         } else {

@@ -11,13 +11,27 @@ final class Csv {
 
   /** Like {@link #line(String[])}, with field {@code alwaysQuoted} quoted even when it need not be. */
   static String line(String[] fields, int alwaysQuoted) {
+    return line(fields, alwaysQuoted, -1, null);
+  }
+
+  /**
+   * Like {@link #line(String[])}, with field {@code column} written as {@code verbatim}: neither
+   * quoted nor escaped (for lines that must break the CSV rules).
+   */
+  static String line(String[] fields, int column, String verbatim) {
+    return line(fields, -1, column, verbatim);
+  }
+
+  private static String line(String[] fields, int alwaysQuoted, int verbatimColumn, String verbatim) {
     StringBuilder line = new StringBuilder(96);
     for (int i = 0; i < fields.length; i++) {
       if (i > 0) {
         line.append(',');
       }
       String field = fields[i];
-      if (i == alwaysQuoted || needsQuotes(field)) {
+      if (i == verbatimColumn) {
+        line.append(verbatim);
+      } else if (i == alwaysQuoted || needsQuotes(field)) {
         line.append('"').append(field.replace("\"", "\"\"")).append('"');
       } else {
         line.append(field);

@@ -8,10 +8,14 @@ import org.climatehealth.pipeline.dataset.RawDataset;
 
 /**
  * Where one dataset's lines go: the current file (a stream, or a day's buffer), with its header
- * written first; counts lines and bytes per file and in total. Generated text is ASCII, so
- * characters are bytes.
+ * written first; counts lines and bytes per file and in total. Generated text is ASCII but for
+ * the Latin-1 characters of the lines made not UTF-8 on purpose, and files are written in
+ * ISO-8859-1 ({@link #CHARSET}): every character is one byte.
  */
 final class CsvSink {
+  /** How the files are written: one byte per character, so that a Latin-1 character stays one byte. */
+  static final java.nio.charset.Charset CHARSET = java.nio.charset.StandardCharsets.ISO_8859_1;
+
   private final RawDataset dataset;
   private final String header;
   private final List<WrittenFile> files = new ArrayList<>();

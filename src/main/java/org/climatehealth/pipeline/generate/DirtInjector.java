@@ -40,6 +40,14 @@ final class DirtInjector {
       DateTimeFormatter.ofPattern("uuuu/MM/dd", Locale.ROOT),
       DateTimeFormatter.ofPattern("dd-MM-uuuu", Locale.ROOT));
 
+  /**
+   * Written after a name, in a line that is not UTF-8: {@code " Santé"} with the {@code é} as one
+   * Latin-1 byte (the sink writes every character as one byte).
+   */
+  static final String LATIN1_NAME_SUFFIX = " Sant\u00e9";
+  /** Written after a number, in a line that is not UTF-8: a degree sign as one Latin-1 byte. */
+  static final String LATIN1_DEGREE = "\u00b0";
+
   /** The prefix of the made-up location ids of UNKNOWN_LOCATION rows. */
   static final String UNKNOWN_LOCATION_PREFIX = "ZZ-NOWHERE-";
 
@@ -132,14 +140,7 @@ final class DirtInjector {
         dirty[column] = row[column] + ".0";
         valid("count_with_zero_decimal", Csv.line(dirty), sink);
       }
-      case MALFORMED_ROW -> {
-        if (turn("malformed") % 2 == 0) {
-          quarantined(ReasonCode.MALFORMED_ROW, "extra_field", Csv.line(row) + "," + row[row.length - 1], sink);
-        } else {
-          quarantined(ReasonCode.MALFORMED_ROW, "missing_last_field",
-              Csv.line(Arrays.copyOf(row, row.length - 1)), sink);
-        }
-      }
+      case MALFORMED_ROW -> malformed(row, dirty, sink);
       case MISSING_REQUIRED -> {
         int t = turn("missing_required");
         dirty[required[t % required.length]] = MISSING.get(t / required.length % MISSING.size());
@@ -172,6 +173,37 @@ final class DirtInjector {
         quarantined(ReasonCode.DUPLICATE_KEY_CONFLICT, "conflicting_duplicate", Csv.line(dirty), sink);
       }
       default -> throw new IllegalStateException("unhandled " + kind);
+    }
+  }
+
+  /**
+   * A row that is not a CSV record of the header's shape, five forms in turn: a field too many, the
+   * last field missing, a line that is not UTF-8 (a Latin-1 character in a name, or after a
+   * number), a location id opened with a double quote that is never closed (the commas where they
+   * were: only the quote tells), and a quoted line break (in a name, or in the location id), which
+   * splits the record into two lines, each with one quote: two rows read, both quarantined, as
+   * records are lines.
+   */
+  private void malformed(String[] row, String[] dirty, CsvSink sink) {
+    switch (turn("malformed") % 5) {
+      case 0 -> quarantined(ReasonCode.MALFORMED_ROW, "extra_field", Csv.line(row) + "," + row[row.length - 1], sink);
+      case 1 -> quarantined(ReasonCode.MALFORMED_ROW, "missing_last_field",
+          Csv.line(Arrays.copyOf(row, row.length - 1)), sink);
+      case 2 -> {
+        int column = texts.length > 0 ? texts[0] : numbers[0];
+        dirty[column] = row[column] + (texts.length > 0 ? LATIN1_NAME_SUFFIX : LATIN1_DEGREE);
+        quarantined(ReasonCode.MALFORMED_ROW, "not_utf8", Csv.line(dirty), sink);
+      }
+      case 3 -> quarantined(ReasonCode.MALFORMED_ROW, "unclosed_quote",
+          Csv.line(row, location, "\"" + row[location]), sink);
+      default -> {
+        int column = texts.length > 0 ? texts[0] : location;
+        String value = row[column];
+        dirty[column] = value.substring(0, value.length() / 2) + "\n" + value.substring(value.length() / 2);
+        for (String line : Csv.line(dirty).split("\n", -1)) {
+          quarantined(ReasonCode.MALFORMED_ROW, "quoted_line_break", line, sink);
+        }
+      }
     }
   }
 

@@ -9,7 +9,6 @@ import java.io.BufferedWriter;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
 import java.io.Writer;
-import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -353,6 +352,10 @@ public final class Generator {
           Csv.line(locationRow("ZZ-BAD-04", "Nowhere", "ZZ", "Nowhere", "20.5", "78.9", "many")));
       bad(sink, tally, ReasonCode.MALFORMED_ROW, "extra_field",
           Csv.line(locationRow("ZZ-BAD-05", "Nowhere", "ZZ", "Nowhere", "20.5", "78.9", "500000")) + ",500000");
+      bad(sink, tally, ReasonCode.MALFORMED_ROW, "not_utf8", Csv.line(locationRow("ZZ-BAD-07",
+          "Nowhere" + DirtInjector.LATIN1_NAME_SUFFIX, "ZZ", "Nowhere", "20.5", "78.9", "500000")));
+      bad(sink, tally, ReasonCode.MALFORMED_ROW, "unclosed_quote", Csv.line(locationRow("ZZ-BAD-08", "Nowhere", "ZZ",
+          "Nowhere", "20.5", "78.9", "500000"), L_NAME, "\"Nowhere"));
       tally.collapsed("exact_duplicate", sink, firstLine);
       sink.row(firstLine);
       bad(sink, tally, ReasonCode.DUPLICATE_KEY_CONFLICT, "conflicting_duplicate",
@@ -388,7 +391,7 @@ public final class Generator {
       }
       GeneratorManifest manifest = new GeneratorManifest(options.seed(), options.locations(), options.days(),
           options.startDate().toString(), options.endDate().toString(), options.dirtyFraction(), options.dailyFiles(),
-          Disease.labels(), datasets);
+          Disease.labels(), datasets, GeneratorManifest.DATA_VERSION);
       raw.writeJson(GeneratorManifest.KEY, manifest);
       long rows = files.values().stream().flatMap(List::stream).mapToLong(WrittenFile::rows).sum();
       long bytes = files.values().stream().flatMap(List::stream).mapToLong(WrittenFile::bytes).sum();
@@ -399,6 +402,7 @@ public final class Generator {
   }
 
   private static Writer writer(OutputStream out) {
-    return new BufferedWriter(new OutputStreamWriter(out, StandardCharsets.UTF_8), 1 << 16);
+    // ASCII is the same bytes in UTF-8; the not-UTF-8 defects need their Latin-1 byte as written
+    return new BufferedWriter(new OutputStreamWriter(out, CsvSink.CHARSET), 1 << 16);
   }
 }

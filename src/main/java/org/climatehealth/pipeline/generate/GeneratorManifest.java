@@ -20,6 +20,8 @@ import org.climatehealth.pipeline.dataset.ReasonCode;
  * @param dailyFiles one file per day and dataset, or one per dataset
  * @param diseases every disease in the health data (including ones not in the default configuration)
  * @param datasets per dataset, by its table name: locations, climate, health, hospital
+ * @param dataVersion what the generator writes for given parameters ({@link #DATA_VERSION} now; 0 in
+ *     manifests written before there was a version): data of another version is not the same data
  */
 public record GeneratorManifest(
     long seed,
@@ -30,10 +32,17 @@ public record GeneratorManifest(
     @JsonProperty("dirty_fraction") double dirtyFraction,
     @JsonProperty("daily_files") boolean dailyFiles,
     List<String> diseases,
-    Map<String, DatasetManifest> datasets) {
+    Map<String, DatasetManifest> datasets,
+    @JsonProperty("data_version") int dataVersion) {
 
   /** The manifest's key in the raw store. */
   public static final String KEY = "_generator/manifest.json";
+
+  /**
+   * The version of what the generator writes: 1 (unnumbered), 2 with the lines that are not UTF-8
+   * and the quotes not closed on their line among the malformed rows.
+   */
+  public static final int DATA_VERSION = 2;
 
   /** The entry of one dataset. */
   public DatasetManifest dataset(RawDataset dataset) {

@@ -3,6 +3,10 @@ package org.climatehealth.pipeline.generate;
 import org.climatehealth.pipeline.ingest.RawHeader;
 
 import java.math.BigDecimal;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.time.LocalDate;
 import java.time.format.DateTimeFormatter;
 import java.time.format.ResolverStyle;
@@ -45,18 +49,21 @@ final class ContractRules {
   }
 
   /**
-   * Applies the rules to the data lines of a dataset (header excluded). {@code knownLocations} is
-   * null for the locations dataset itself.
+   * Applies the rules to the data lines of a dataset (header excluded), each line's bytes as
+   * ISO-8859-1 characters (one character per byte, so that its UTF-8 can be checked).
+   * {@code knownLocations} is null for the locations dataset itself.
    */
   static Outcome check(RawDataset dataset, List<String> lines, Set<String> knownLocations) {
     List<RawDataset.Column> columns = dataset.columns();
     Map<ReasonCode, Long> reasons = new EnumMap<>(ReasonCode.class);
     Map<List<Object>, List<List<Object>>> byKey = new LinkedHashMap<>();
-    for (String line : lines) {
-      List<String> fields = split(line);
+    for (String bytes : lines) {
+      String line = utf8(bytes);
+      List<String> fields = line == null ? List.of() : split(line);
       ReasonCode reason = null;
       List<Object> values = new ArrayList<>();
-      if (fields.size() != columns.size()) {
+      if (line == null || line.chars().filter(c -> c == '"').count() % 2 == 1 || fields.size() != columns.size()) {
+        // not UTF-8, a quote not closed on the line, or not the header's number of fields
         reason = ReasonCode.MALFORMED_ROW;
       } else {
         reason = firstProblem(dataset, fields, values, knownLocations);
@@ -83,6 +90,17 @@ final class ContractRules {
     }
     long quarantined = reasons.values().stream().mapToLong(Long::longValue).sum();
     return new Outcome(lines.size(), valid, quarantined, collapsed, reasons, validIds);
+  }
+
+  /** The text of a line given as ISO-8859-1 characters, or null when its bytes are not UTF-8. */
+  static String utf8(String latin1) {
+    try {
+      return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(latin1.getBytes(StandardCharsets.ISO_8859_1))).toString();
+    } catch (CharacterCodingException e) {
+      return null;
+    }
   }
 
   private static ReasonCode firstProblem(RawDataset dataset, List<String> fields, List<Object> values,

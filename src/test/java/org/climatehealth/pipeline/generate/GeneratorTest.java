@@ -49,7 +49,8 @@ class GeneratorTest {
   }
 
   private List<String> lines(String store, String key) throws IOException {
-    return Files.readAllLines(dir.resolve(store).resolve(key), StandardCharsets.UTF_8);
+    // one character per byte: the lines made not UTF-8 on purpose read back as written
+    return Files.readAllLines(dir.resolve(store).resolve(key), StandardCharsets.ISO_8859_1);
   }
 
   /** Data lines (header dropped) of a single-file dataset. */
@@ -403,7 +404,7 @@ class GeneratorTest {
       assertThat(entry.variants()).as(dataset.tableName()).containsKeys("alternative_date_format",
           "missing_optional_value", "spaced_lower_case_id", dataset == HOSPITAL ? "quoted_comma" : "quoted_field");
       assertThat(entry.defects()).as(dataset.tableName()).containsKeys("extra_field", "missing_last_field",
-          "missing_required_value", "impossible_date", "junk_date", "non_numeric", "sentinel_-999",
+          "not_utf8", "unclosed_quote", "quoted_line_break", "missing_required_value", "impossible_date", "junk_date", "non_numeric", "sentinel_-999",
           "unknown_location", "exact_duplicate", "duplicate_after_normalisation", "conflicting_duplicate");
     }
     assertThat(manifest.dataset(HEALTH).variants()).containsKeys("spaced_upper_case_disease", "count_with_zero_decimal");
@@ -442,7 +443,8 @@ class GeneratorTest {
     // locations themselves are never made dirty: the bad rows are extra ones nothing refers to
     GeneratorManifest.Expected locationsExpected = manifest.dataset(LOCATIONS).expected();
     assertThat(locationsExpected.rowsValid()).isEqualTo(6);
-    assertThat(locationsExpected.rowsQuarantined()).isEqualTo(7);
+    assertThat(locationsExpected.rowsQuarantined()).isEqualTo(9);
+    assertThat(manifest.dataset(LOCATIONS).defects()).containsEntry("not_utf8", 1L).containsEntry("unclosed_quote", 1L);
     assertThat(locationsExpected.duplicatesCollapsed()).isEqualTo(1);
   }
 
@@ -470,6 +472,29 @@ class GeneratorTest {
     assertThat(fields(climate, "missing_last_field")).allSatisfy(f -> assertThat(f).hasSize(6));
     assertThat(fields(hospital, "missing_last_field")).allSatisfy(f -> assertThat(f).hasSize(6));
     assertThat(text(climate, "missing_last_field")).allSatisfy(t -> assertThat(t).doesNotEndWith(","));
+
+    // malformed lines: not UTF-8 (a Latin-1 byte in a name or after a number), a quote that is
+    // not closed (the commas where they were), a quoted line break (two lines, one quote each)
+    assertThat(text(hospital, "not_utf8")).allSatisfy(t -> assertThat(t).contains(" Sant\u00e9"));
+    assertThat(text(climate, "not_utf8")).allSatisfy(t -> assertThat(t).containsPattern("^[^,]*,[^,]*,[0-9.-]+\u00b0,"));
+    for (RawDataset dataset : RawDataset.values()) {
+      Map<String, List<GeneratorManifest.Example>> examples = manifest.dataset(dataset).examples();
+      assertThat(text(examples, "not_utf8")).allSatisfy(t -> assertThat(ContractRules.utf8(t)).as(t).isNull());
+      assertThat(text(examples, "unclosed_quote")).allSatisfy(t -> {
+        long quotes = t.chars().filter(c -> c == '"').count();
+        assertThat(quotes % 2).isOne();
+        if (quotes == 1) {
+          assertThat(t.split(",", -1)).hasSize(dataset.columns().size());
+        }
+      });
+    }
+    for (RawDataset dataset : List.of(CLIMATE, HEALTH, HOSPITAL)) {
+      List<GeneratorManifest.Example> halves = manifest.dataset(dataset).examples().get("quoted_line_break");
+      assertThat(halves).hasSizeGreaterThanOrEqualTo(2);
+      assertThat(halves.get(1).line()).isEqualTo(halves.get(0).line() + 1);
+      assertThat(halves.get(0).text()).containsPattern(",\"[^\"]+$");
+      assertThat(halves.get(1).text()).containsPattern("^[^\"]+\",");
+    }
 
     // a quoted comma: eight pieces when split naively, seven fields when read as CSV
     assertThat(text(hospital, "quoted_comma")).allSatisfy(t -> {
