@@ -86,7 +86,8 @@ public final class StorageCommand implements Runnable {
   }
 
   @Command(name = "ls", mixinStandardHelpOptions = true,
-      description = {"List objects with size, last-modified time and ETag/MD5.",
+      description = {"List objects with size, last-modified time and ETag (S3's; for a local file, a version tag",
+          "of its size, modification time and identity).",
           "A LOCATION naming an object lists it; a folder lists everything below it; anything else",
           "lists the keys that start with it. With no LOCATION, every configured store."})
   static final class Ls extends StorageSubcommand {

@@ -13,9 +13,11 @@ import org.climatehealth.pipeline.monitor.RawManifest.Entry;
  *
  * <p>An object is <b>new</b> when the baseline has no object with its key, <b>changed</b> when
  * the baseline has one with another size or another ETag, and <b>removed</b> when only the
- * baseline has its key. The last-modified time alone is not a change: an object rewritten with
- * the same bytes (same size and ETag) is unchanged. An object whose ETag form changed (an S3
- * multipart upload of the same bytes) counts as changed: when in doubt, the data is looked at again.
+ * baseline has its key. The last-modified time alone is not compared: an S3 object rewritten with
+ * the same bytes in one piece (same size and ETag, its content MD5) is unchanged. A local file's
+ * ETag is a version tag of its metadata, so a local file written again counts as changed even
+ * with the same bytes, as does an object whose ETag form changed (an S3 multipart upload of the
+ * same bytes): when in doubt, the data is looked at again.
  *
  * @param added new objects, sorted by key
  * @param changed changed objects as they are now, sorted by key

@@ -38,8 +38,9 @@ public record RawManifest(
     long unchanged) {
 
   /**
-   * One raw object as listed: its key in the raw store, size, ETag (the content MD5 for local
-   * files and single-part S3 uploads) and last-modified time.
+   * One raw object as listed: its key in the raw store, size, ETag (the content MD5 for
+   * single-part S3 uploads; for local files a version tag of their size, modification time and
+   * identity) and last-modified time.
    */
   public record Entry(String key, long size, String etag, @JsonProperty("last_modified") String lastModified) {
 

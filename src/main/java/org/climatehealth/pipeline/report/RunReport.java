@@ -28,7 +28,11 @@ public record RunReport(
   public static final String FAILED = "failed";
   public static final String GATE_FAILED = "gate_failed";
 
-  /** An input file: where, how big, and its ETag or MD5 where known. */
+  /**
+   * An input file: where, how big, and its checksum where known: the store's ETag (S3's; for a
+   * local file a version tag of its size, modification time and identity, which changes with the
+   * content).
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record InputFile(String path, @JsonProperty("size_bytes") long sizeBytes, String checksum) {}
 

@@ -3,16 +3,21 @@ package org.climatehealth.pipeline.storage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
-/** Content MD5s, the checksum every store can give (S3's single-part ETag is one). */
+/**
+ * Content MD5s, the checksum every store can give (S3's single-part ETag is one), and the version
+ * tag of a local file, which stands for its ETag in listings.
+ */
 public final class Checksums {
   private static final Pattern MD5_HEX = Pattern.compile("[0-9a-f]{32}");
 
@@ -43,6 +48,27 @@ public final class Checksums {
       in.transferTo(OutputStream.nullOutputStream());
       return hex(in.getMessageDigest());
     }
+  }
+
+  /**
+   * The version tag of a local file, from its metadata alone (nothing of the content is read, so
+   * listing costs the same whatever the file's size): a hash of its size, modification time (to
+   * the nanosecond the file system keeps), identity (device and inode, where the platform gives
+   * them) and status-change time (where there is one: no tool can set it back), as 16 hex digits.
+   * Like S3's ETag it changes whenever the content does, and unlike an MD5 also when the same
+   * bytes are written again. Never 32 hex digits: never taken for a content MD5
+   * ({@link #isMd5Hex}); {@link #md5(Path)} reads the content when that is what is needed.
+   */
+  public static String versionTag(Path file, BasicFileAttributes attributes) throws IOException {
+    StringBuilder version = new StringBuilder(96).append(attributes.size()).append('|')
+        .append(attributes.lastModifiedTime().toInstant()).append('|').append(attributes.fileKey());
+    try {
+      version.append('|').append(Files.getAttribute(file, "unix:ctime"));
+    } catch (UnsupportedOperationException | IllegalArgumentException e) {
+      // no unix attribute view (Windows): size, modification time and file key
+    }
+    byte[] digest = newMd5().digest(version.toString().getBytes(StandardCharsets.UTF_8));
+    return HexFormat.of().formatHex(digest, 0, 8);
   }
 
   /** Hex MD5 of a local file's content. */

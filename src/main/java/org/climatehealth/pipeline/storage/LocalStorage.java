@@ -165,7 +165,7 @@ public final class LocalStorage implements Storage {
 
   @Override
   public StorageUsage usage(String prefix) {
-    // sizes only: no checksums, which list() computes
+    // sizes only: no version tags
     List<ObjectInfo> sizes = new ArrayList<>();
     for (Path file : files(prefix)) {
       try {
@@ -379,7 +379,9 @@ public final class LocalStorage implements Storage {
   private ObjectInfo info(String key, Path file) {
     try {
       BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
-      return new ObjectInfo(key, attributes.size(), attributes.lastModifiedTime().toInstant(), Checksums.md5(file));
+      // a version tag from the metadata, as S3's ETag is: no full read of every file listed
+      return new ObjectInfo(key, attributes.size(), attributes.lastModifiedTime().toInstant(),
+          Checksums.versionTag(file, attributes));
     } catch (IOException e) {
       throw failure("stat", key, e);
     }

@@ -68,8 +68,8 @@ public interface Storage extends AutoCloseable {
   void createFolder(String key);
 
   /**
-   * The hex MD5 of the object's content. Free for local files and for S3 objects written in one
-   * piece; objects uploaded in parts by this layer carry it as metadata.
+   * The hex MD5 of the object's content. Free for S3 objects written in one piece (their ETag);
+   * objects uploaded in parts by this layer carry it as metadata; local files are read whole.
    */
   String checksum(String key);
 

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import org.junit.jupiter.api.Test;
 
 /** The storage contract on local disk, plus what only a directory tree can show. */
@@ -18,6 +19,32 @@ class LocalStorageTest extends StorageContractTest {
   protected Storage newStorage() {
     root = tempDir.resolve("store");
     return new LocalStorage(StoreUri.local(root));
+  }
+
+  @Override
+  protected boolean listsContentMd5() {
+    return false;
+  }
+
+  @Test
+  void theEtagIsAVersionTagOfTheMetadataThatAnyChangeOfTheFileMoves() throws IOException {
+    storage.writeText("raw/a.csv", "hello");
+    Path file = root.resolve("raw/a.csv");
+    ObjectInfo first = storage.stat("raw/a.csv").orElseThrow();
+    assertThat(first.etag()).matches("[0-9a-f]{16}");
+    assertThat(first.etagIsContentMd5()).isFalse();
+
+    // the same bytes written again: another version (S3 would give the same MD5)
+    storage.writeText("raw/a.csv", "hello");
+    String rewritten = storage.stat("raw/a.csv").orElseThrow().etag();
+    assertThat(rewritten).isNotEqualTo(first.etag());
+
+    // changed in place by another program, same size, modification time set back: still another
+    FileTime modified = Files.getLastModifiedTime(file);
+    Files.writeString(file, "jello");
+    Files.setLastModifiedTime(file, modified);
+    assertThat(storage.stat("raw/a.csv").orElseThrow().etag()).isNotEqualTo(rewritten);
+    assertThat(storage.checksum("raw/a.csv")).isEqualTo(Checksums.md5(file)).isNotEqualTo(MD5_HELLO);
   }
 
   @Test
