@@ -29,6 +29,7 @@ import org.climatehealth.pipeline.publish.Publisher;
 import org.climatehealth.pipeline.report.RunRecorder;
 import org.climatehealth.pipeline.report.RunReport;
 import org.climatehealth.pipeline.spark.ShufflePartitions;
+import org.climatehealth.pipeline.spark.TemporaryConf;
 import org.climatehealth.pipeline.storage.ObjectInfo;
 import org.climatehealth.pipeline.storage.Storage;
 import org.climatehealth.pipeline.transform.DailyLocationTable;
@@ -76,6 +77,7 @@ public final class ProcessJob {
   private long inputBytes;
 
   private static final long SHUFFLE_BYTES = 64L << 20;
+  private static final String CONCURRENT_WRITERS = "spark.sql.maxConcurrentOutputFileWriters";
 
   public ProcessJob(SparkSession spark, Settings settings, Storage raw, Storage processed, String runId, Range range,
       RunRecorder recorder) {
@@ -97,7 +99,10 @@ public final class ProcessJob {
 
     Publisher publisher = new Publisher(processed, runId);
     Map<RawDataset, Dataset<Row>> resolved = new EnumMap<>(RawDataset.class);
-    try {
+    // Partitioned writes get their rows one task per month (repartitioned by month) and write each
+    // month's rows as they come, a file open per month of the task, instead of sorting every row by
+    // month first, as Spark does with one writer at a time (unless the user set this)
+    try (TemporaryConf writers = TemporaryConf.set(spark, Map.of(CONCURRENT_WRITERS, "16"), true)) {
       long t = System.nanoTime();
       Dataset<Row> locations = classify(RawDataset.LOCATIONS, headers, null);
       resolved.put(RawDataset.LOCATIONS, locations);
@@ -136,15 +141,10 @@ public final class ProcessJob {
       String dailyStaging = processed.uri().sparkPath(publisher.stagingKey(DailyLocation.PREFIX));
       // DailyLocationTable partitions its inputs by location once; the joins on (location_id, date)
       // may use that partitioning instead of shuffling again on both keys (this write only)
-      String coPartition = "spark.sql.requireAllClusterKeysForCoPartition";
-      String before = spark.conf().get(coPartition, "true");
-      spark.conf().set(coPartition, "false");
-      try {
+      try (TemporaryConf conf = TemporaryConf.set(spark, Map.of("spark.sql.requireAllClusterKeysForCoPartition", "false"))) {
         // one task per month: one file per month partition, not one per task and month
         daily.repartition(col(DailyLocation.MONTH)).write().mode(SaveMode.Overwrite)
             .partitionBy(DailyLocation.MONTH).parquet(dailyStaging);
-      } finally {
-        spark.conf().set(coPartition, before);
       }
       // read back from Parquet metadata; an empty result has no file to read
       long dailyRows = processed.list(publisher.stagingKey(DailyLocation.PREFIX)).stream()
@@ -189,7 +189,12 @@ public final class ProcessJob {
       recorder.detail("stage_seconds", stageSeconds);
       return new Result(accounting, dailyRows, dailyPublished.partitions(), unconfigured, stageSeconds);
     } finally {
-      resolved.values().forEach(Dataset::unpersist);
+      // the newest first: the other datasets' cached rows were built from the locations' (the known
+      // ids); dropping a cached Dataset that others were built from makes Spark plan them again
+      List<Dataset<Row>> caches = new ArrayList<>(resolved.values());
+      for (int i = caches.size() - 1; i >= 0; i--) {
+        caches.get(i).unpersist();
+      }
       publisher.cleanUp();
     }
   }
