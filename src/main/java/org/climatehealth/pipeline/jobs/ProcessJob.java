@@ -77,7 +77,6 @@ public final class ProcessJob {
   private long inputBytes;
 
   private static final long SHUFFLE_BYTES = 64L << 20;
-  private static final String CONCURRENT_WRITERS = "spark.sql.maxConcurrentOutputFileWriters";
 
   public ProcessJob(SparkSession spark, Settings settings, Storage raw, Storage processed, String runId, Range range,
       RunRecorder recorder) {
@@ -99,10 +98,7 @@ public final class ProcessJob {
 
     Publisher publisher = new Publisher(processed, runId);
     Map<RawDataset, Dataset<Row>> resolved = new EnumMap<>(RawDataset.class);
-    // Partitioned writes get their rows one task per month (repartitioned by month) and write each
-    // month's rows as they come, a file open per month of the task, instead of sorting every row by
-    // month first, as Spark does with one writer at a time (unless the user set this)
-    try (TemporaryConf writers = TemporaryConf.set(spark, Map.of(CONCURRENT_WRITERS, "16"), true)) {
+    try {
       long t = System.nanoTime();
       Dataset<Row> locations = classify(RawDataset.LOCATIONS, headers, null);
       resolved.put(RawDataset.LOCATIONS, locations);

@@ -105,15 +105,12 @@ public final class DailyLocationTable {
   public static Dataset<Row> build(Dataset<Row> locations, Dataset<Row> climate, Dataset<Row> health,
       Dataset<Row> hospital, List<String> diseases) {
     requireDistinct(diseases);
-    // every later step groups, windows or joins on location_id (and more): one shuffle per input.
-    // Health is summed per (location_id, date) first: the aggregation's partial step, before any
-    // shuffle, cuts its rows by the number of diseases (shuffling the 22 M health rows of the
-    // benchmark by location before summing them took most of this table's time)
+    // every later step groups, windows or joins on location_id (and more): one shuffle per input
     Dataset<Row> climateByLocation = climate.repartition(col(LOCATION_ID));
-    Dataset<Row> totalsByLocation = healthTotals(health, diseases).repartition(col(LOCATION_ID));
-    Dataset<Row> spine = spine(locations, climateByLocation, totalsByLocation);
+    Dataset<Row> healthByLocation = health.repartition(col(LOCATION_ID));
+    Dataset<Row> spine = spine(locations, climateByLocation, healthByLocation);
     Dataset<Row> daily = withRollingClimate(withClimate(spine, climateByLocation))
-        .join(totalsByLocation, KEYS, "left")
+        .join(healthTotals(healthByLocation, diseases), KEYS, "left")
         .join(capacityAsOf(spine, hospital.repartition(col(LOCATION_ID))), KEYS, "left");
     return withMonth(withRates(daily)).select(columns(DailyLocation.columns(diseases)));
   }
