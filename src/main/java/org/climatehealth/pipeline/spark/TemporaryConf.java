@@ -8,9 +8,7 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Session settings for one piece of work, put back as they were on close (a job shares its
  * session with the next job of {@code run}, and tests share one session):
- * {@code try (TemporaryConf conf = TemporaryConf.set(spark, Map.of(key, value))) { ... }}. A key the
- * user set already (through {@code pipeline.spark.conf}, spark-submit or Glue) keeps the user's
- * value when {@code userWins} says so.
+ * {@code try (TemporaryConf conf = TemporaryConf.set(spark, Map.of(key, value))) { ... }}.
  */
 public final class TemporaryConf implements AutoCloseable {
   private final RuntimeConfig conf;
@@ -22,18 +20,10 @@ public final class TemporaryConf implements AutoCloseable {
 
   /** Sets every entry of {@code settings}, overriding what the session has. */
   public static TemporaryConf set(SparkSession spark, Map<String, String> settings) {
-    return set(spark, settings, false);
-  }
-
-  /** Sets the entries of {@code settings}; with {@code userWins}, only those the session does not set already. */
-  public static TemporaryConf set(SparkSession spark, Map<String, String> settings, boolean userWins) {
     TemporaryConf temporary = new TemporaryConf(spark.conf());
     settings.forEach((key, value) -> {
-      boolean present = temporary.conf.contains(key);
-      if (!(userWins && present)) {
-        temporary.before.put(key, present ? temporary.conf.get(key) : null);
-        temporary.conf.set(key, value);
-      }
+      temporary.before.put(key, temporary.conf.contains(key) ? temporary.conf.get(key) : null);
+      temporary.conf.set(key, value);
     });
     return temporary;
   }

@@ -25,17 +25,4 @@ class TemporaryConfTest {
     assertThat(spark.conf().get(SET)).isEqualTo("user");
     spark.conf().unset(SET);
   }
-
-  @Test
-  void withUserWinsAKeyTheSessionSetsKeepsItsValue() {
-    SparkSession spark = TestSpark.session();
-    spark.conf().set(SET, "user");
-    try (TemporaryConf conf = TemporaryConf.set(spark, Map.of(UNSET, "a", SET, "b"), true)) {
-      assertThat(spark.conf().get(UNSET)).isEqualTo("a");
-      assertThat(spark.conf().get(SET)).isEqualTo("user");
-    }
-    assertThat(spark.conf().contains(UNSET)).isFalse();
-    assertThat(spark.conf().get(SET)).isEqualTo("user");
-    spark.conf().unset(SET);
-  }
 }
