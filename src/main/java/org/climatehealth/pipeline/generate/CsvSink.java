@@ -2,6 +2,8 @@ package org.climatehealth.pipeline.generate;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.climatehealth.pipeline.dataset.RawDataset;
@@ -14,7 +16,7 @@ import org.climatehealth.pipeline.dataset.RawDataset;
  */
 final class CsvSink {
   /** How the files are written: one byte per character, so that a Latin-1 character stays one byte. */
-  static final java.nio.charset.Charset CHARSET = java.nio.charset.StandardCharsets.ISO_8859_1;
+  static final Charset CHARSET = StandardCharsets.ISO_8859_1;
 
   private final RawDataset dataset;
   private final String header;
