@@ -181,7 +181,11 @@ public final class ProcessJob {
 
       recorder.detail("datasets", accounting);
       recorder.detail("unconfigured_diseases", unconfigured);
-      recorder.detail("range", Map.of("from", String.valueOf(range.from()), "to", String.valueOf(range.to())));
+      // an open end is JSON null, not the string "null"
+      Map<String, String> bounds = new LinkedHashMap<>();
+      bounds.put("from", range.from() == null ? null : range.from().toString());
+      bounds.put("to", range.to() == null ? null : range.to().toString());
+      recorder.detail("range", bounds);
       recorder.detail("stage_seconds", stageSeconds);
       return new Result(accounting, dailyRows, dailyPublished.partitions(), unconfigured, stageSeconds);
     } finally {

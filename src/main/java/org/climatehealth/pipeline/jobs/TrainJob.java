@@ -109,7 +109,8 @@ public final class TrainJob {
     }
     recorder.detail("models", outcomes.stream().map(o -> Map.of(
         "name", o.metadata().name(), "version", o.metadata().version(), "status", o.metadata().status(),
-        "metrics", o.metadata().metrics(), "gate", o.metadata().gate())).toList());
+        "metrics", o.metadata().metrics(), "metrics_unavailable", o.metadata().metricsUnavailable(),
+        "gate", o.metadata().gate())).toList());
     return outcomes;
   }
 
@@ -164,7 +165,7 @@ public final class TrainJob {
       }
       ModelMetadata metadata = new ModelMetadata(trained.name(), claim.version(), now, runId, trained.algorithm(),
           trained.parameters(), trained.features(), trained.label(), trained.training(), trained.evaluation(),
-          trained.rowsExcluded(), trained.metrics(), trained.gate(), ModelMetadata.PENDING, null, null, null, null,
+          trained.rowsExcluded(), trained.metrics(), trained.metricsUnavailable(), trained.gate(), ModelMetadata.PENDING, null, null, null, null,
           null);
       if (!status.equals(ModelMetadata.PENDING)) {
         metadata = metadata.withStatus(status, by, now, reason);

@@ -407,7 +407,7 @@ public final class AbaloneModel {
       return new TrainedModel(NAME, model, ALGORITHM, parameters(settings), FEATURES, LABEL_DESCRIPTION,
           new DataRange(null, null, trainingRows, splitDescription),
           new DataRange(null, null, testRows, splitDescription),
-          Map.of(), metrics, gate);
+          Map.of(), metrics, Metrics.unavailable(metrics, emptyTestReasons(metrics, testRows)), gate);
     } finally {
       training.unpersist();
       test.unpersist();
@@ -463,6 +463,15 @@ public final class AbaloneModel {
     } finally {
       scored.unpersist();
     }
+  }
+
+  /** Every metric's reason when the test split is empty (none otherwise). */
+  private static Map<String, String> emptyTestReasons(Map<String, Double> metrics, long testRows) {
+    Map<String, String> reasons = new LinkedHashMap<>();
+    if (testRows == 0) {
+      metrics.keySet().forEach(metric -> reasons.put(metric, "the test split is empty"));
+    }
+    return reasons;
   }
 
   private static Map<String, Double> emptyMetrics() {

@@ -141,7 +141,9 @@ public final class Features {
         .withColumn(HEALTH_DAYS_28D, count(cases).over(last28))
         .withColumn("__hospitalizations_28d", sum(col("hospitalizations_total")).over(last28))
         .withColumn(RAINFALL_28D, sum(col("rainfall_mm")).over(last28))
-        .withColumn(HEAT_DAYS_7D, sum(when(col("temperature_max_c").gt(40), 1).otherwise(0)).over(last7))
+        // days over 40 °C among the days with a temperature; missing (not 0) when none had one
+        .withColumn(HEAT_DAYS_7D, when(count(col("temperature_max_c")).over(last7).gt(0),
+            sum(when(col("temperature_max_c").gt(40), 1).otherwise(0)).over(last7)))
         .withColumn(AQI_7D_MEAN, avg(col("air_quality_index")).over(last7))
         .withColumn(RECENT_CASES, map_from_entries(collect_list(struct(col(EPOCH_DAY), cases)).over(last7)));
     // ANSI mode: every division is try_divide (null, not an error, on a zero denominator)

@@ -38,6 +38,7 @@ import org.climatehealth.pipeline.registry.ModelMetadata.Gate;
  */
 public final class ForecastModel {
   public static final String NAME = "forecast";
+  private static final String NOT_COMPARABLE = "the hold-out has no row whose same day last week was reported";
   /** The column the fitted model adds. */
   public static final String PREDICTED_CASES = "predicted_cases";
 
@@ -94,7 +95,7 @@ public final class ForecastModel {
       Gate gate = Gates.below("mae", metrics.get("mae"), naiveMae * settings.maxMaeRatio(),
           settings.maxMaeRatio() == 1.0 ? "the seasonal-naive MAE"
               : settings.maxMaeRatio() + " x the seasonal-naive MAE",
-          "the hold-out has no row whose same day last week was reported");
+          NOT_COMPARABLE);
 
       Map<String, Object> parameters = new LinkedHashMap<>();
       parameters.put("horizons_days", List.of(1, 2, 3, 4, 5, 6, 7));
@@ -105,13 +106,17 @@ public final class ForecastModel {
       parameters.put("step_size", settings.stepSize());
       parameters.put("seed", SEED);
       parameters.put("imputed_with_training_mean", Features.IMPUTED.stream().filter(features::contains).toList());
+      parameters.put("left_out_no_values", RiskModel.leftOut(Features.FORECAST_FEATURES, features));
       Map<String, Long> excluded = new LinkedHashMap<>();
       excluded.put("missing_features", facts.getLong(facts.fieldIndex("missing_features")));
       excluded.put("target_day_not_reported", facts.getLong(facts.fieldIndex("no_label")));
       excluded.put("in_gap_between_training_and_hold_out", labelled.count() - trainingRows - evaluationRows);
       return new TrainedModel(NAME, model, "GBTRegressor", parameters, features,
           Features.TARGET_CASES + ": total cases on the target date (issue date + horizon_days)",
-          split.trainingRange(trainingRows), split.evaluationRange(evaluationRows), excluded, metrics, gate);
+          split.trainingRange(trainingRows), split.evaluationRange(evaluationRows), excluded, metrics,
+          Metrics.unavailable(metrics, Map.of("mae", NOT_COMPARABLE, "rmse", NOT_COMPARABLE,
+              "seasonal_naive_mae", NOT_COMPARABLE, "mae_all_holdout_rows", "the hold-out has no rows")),
+          gate);
     } finally {
       labelled.unpersist();
     }

@@ -99,15 +99,23 @@ public final class RiskModel {
       parameters.put("elastic_net_param", ELASTIC_NET);
       parameters.put("high_risk_threshold", highRisk);
       parameters.put("imputed_with_training_mean", Features.IMPUTED.stream().filter(features::contains).toList());
+      parameters.put("left_out_no_values", leftOut(Features.RISK_FEATURES, features));
       Map<String, Long> excluded = new LinkedHashMap<>();
       excluded.put("missing_features", facts.getLong(facts.fieldIndex("missing_features")));
       excluded.put("label_unknown_next_7_days_not_all_reported", facts.getLong(facts.fieldIndex("no_label")));
       excluded.put("in_gap_between_training_and_hold_out",
           rows.count() - trainingRows - evaluationRows);
+      String oneClass = "the hold-out has only one class (" + metrics.get("positives").longValue() + " positive rows of "
+          + evaluationRows + ")";
+      Map<String, String> why = Map.of("roc_auc", oneClass, "pr_auc", oneClass,
+          "precision_at_high", "no hold-out row scored at or above the HIGH threshold " + highRisk,
+          "recall_at_high", "the hold-out has no positive rows",
+          "positive_rate", "the hold-out has no rows");
       return new TrainedModel(NAME, model, "LogisticRegression", parameters, features,
           Features.RISK_LABEL + ": 1 when the next 7 days' cases per 100k exceed "
               + settings.incidenceThresholdPer100k(),
-          split.trainingRange(trainingRows), split.evaluationRange(evaluationRows), excluded, metrics, gate);
+          split.trainingRange(trainingRows), split.evaluationRange(evaluationRows), excluded, metrics,
+          Metrics.unavailable(metrics, why), gate);
     } finally {
       rows.unpersist();
     }
@@ -163,6 +171,11 @@ public final class RiskModel {
       }
     }
     return present;
+  }
+
+  /** The candidates that are not among the features used: no value on any usable row (a feed without them). */
+  static List<String> leftOut(List<String> candidates, List<String> used) {
+    return candidates.stream().filter(c -> !used.contains(c)).toList();
   }
 
   static String[] imputedColumns(Dataset<Row> scored) {

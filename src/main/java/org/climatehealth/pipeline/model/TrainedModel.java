@@ -19,9 +19,10 @@ import org.climatehealth.pipeline.registry.ModelMetadata.Gate;
  * @param training the training data
  * @param evaluation the hold-out data
  * @param rowsExcluded rows left out, by reason
- * @param metrics hold-out metrics by name
+ * @param metrics hold-out metrics by name (NaN where one could not be computed)
+ * @param metricsUnavailable why, for each metric that could not be computed ({@link Metrics#unavailable})
  * @param gate the quality gate's outcome
  */
 public record TrainedModel(String name, PipelineModel model, String algorithm, Map<String, Object> parameters,
     List<String> features, String label, DataRange training, DataRange evaluation, Map<String, Long> rowsExcluded,
-    Map<String, Double> metrics, Gate gate) {}
+    Map<String, Double> metrics, Map<String, String> metricsUnavailable, Gate gate) {}

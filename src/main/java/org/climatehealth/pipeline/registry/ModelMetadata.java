@@ -21,7 +21,8 @@ import java.util.Map;
  * @param training the data it was trained on
  * @param evaluation the data it was evaluated on
  * @param rowsExcluded rows left out of training and evaluation, by reason (e.g. no label yet)
- * @param metrics evaluation metrics by name (roc_auc, mae, mse...)
+ * @param metrics evaluation metrics by name (roc_auc, mae, mse...); null where one could not be computed
+ * @param metricsUnavailable why, for each metric that is null
  * @param gate the quality gate and its outcome
  * @param status {@link #PENDING}, {@link #APPROVED} or {@link #REJECTED}
  * @param approvedBy who approved it ("policy:auto" for automatic approval)
@@ -45,6 +46,7 @@ public record ModelMetadata(
     DataRange evaluation,
     @JsonProperty("rows_excluded") Map<String, Long> rowsExcluded,
     Map<String, Double> metrics,
+    @JsonProperty("metrics_unavailable") Map<String, String> metricsUnavailable,
     Gate gate,
     String status,
     @JsonProperty("approved_by") String approvedBy,
@@ -87,7 +89,7 @@ public record ModelMetadata(
     boolean approved = APPROVED.equals(newStatus);
     boolean rejected = REJECTED.equals(newStatus);
     return new ModelMetadata(name, version, createdAt, runId, algorithm, parameters, features, label, training,
-        evaluation, rowsExcluded, metrics, gate, newStatus,
+        evaluation, rowsExcluded, metrics, metricsUnavailable, gate, newStatus,
         approved ? by : approvedBy, approved ? at : approvedAt,
         rejected ? by : rejectedBy, rejected ? at : rejectedAt, reason);
   }

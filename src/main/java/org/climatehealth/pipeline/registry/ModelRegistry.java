@@ -402,8 +402,8 @@ public final class ModelRegistry {
 
   private static ModelMetadata withCreatedAt(ModelMetadata m, String createdAt) {
     return new ModelMetadata(m.name(), m.version(), createdAt, m.runId(), m.algorithm(), m.parameters(), m.features(),
-        m.label(), m.training(), m.evaluation(), m.rowsExcluded(), m.metrics(), m.gate(), m.status(), m.approvedBy(),
-        m.approvedAt(), m.rejectedBy(), m.rejectedAt(), m.statusReason());
+        m.label(), m.training(), m.evaluation(), m.rowsExcluded(), m.metrics(), m.metricsUnavailable(), m.gate(),
+        m.status(), m.approvedBy(), m.approvedAt(), m.rejectedBy(), m.rejectedAt(), m.statusReason());
   }
 
   private static String checkName(String name) {

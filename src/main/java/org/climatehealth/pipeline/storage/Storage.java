@@ -1,6 +1,10 @@
 package org.climatehealth.pipeline.storage;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.SerializerProvider;
+import com.fasterxml.jackson.databind.module.SimpleModule;
+import com.fasterxml.jackson.databind.ser.std.StdSerializer;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.ByteArrayOutputStream;
@@ -193,12 +197,39 @@ public interface Storage extends AutoCloseable {
     }
   }
 
-  /** The one JSON mapper of the storage layer (Jackson, from Spark's classpath). */
+  /**
+   * The one JSON mapper of the storage layer (Jackson, from Spark's classpath). What it writes is
+   * strict JSON: a number that is not finite (NaN, infinity) is written as {@code null}, never as
+   * Jackson's default string {@code "NaN"} or a bare {@code NaN} token.
+   */
   final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper()
         .findAndRegisterModules()
+        .registerModule(new SimpleModule("non-finite-as-null")
+            .addSerializer(Double.class, new NonFiniteAsNull<>(Double.class))
+            .addSerializer(Double.TYPE, new NonFiniteAsNull<>(Double.TYPE))
+            .addSerializer(Float.class, new NonFiniteAsNull<>(Float.class))
+            .addSerializer(Float.TYPE, new NonFiniteAsNull<>(Float.TYPE)))
         .enable(SerializationFeature.INDENT_OUTPUT)
         .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
+    /** Writes a double or float as a JSON number, or {@code null} when it is not finite. */
+    private static final class NonFiniteAsNull<T extends Number> extends StdSerializer<T> {
+      NonFiniteAsNull(Class<T> type) {
+        super(type);
+      }
+
+      @Override
+      public void serialize(T value, JsonGenerator out, SerializerProvider provider) throws IOException {
+        if (!Double.isFinite(value.doubleValue())) {
+          out.writeNull();
+        } else if (value instanceof Float f) {
+          out.writeNumber(f);
+        } else {
+          out.writeNumber(value.doubleValue());
+        }
+      }
+    }
 
     private Json() {}
 

@@ -160,6 +160,12 @@ class ProcessFixtureTest {
     assertAccounting(datasets.get("hospital"), 5, 4, 1, 0, Map.of("OUT_OF_RANGE", 1));
     assertThat(datasets.get("climate").get("unknown_columns").toString()).isEqualTo("[\"notes\"]");
     assertThat(report(sharedProcessed, "fixture-1").get("details").get("unconfigured_diseases").toString()).isEqualTo("[\"cholera\"]");
+    // no --date or --from/--to: both ends open, JSON null (not the string "null")
+    JsonNode range = report(sharedProcessed, "fixture-1").get("details").get("range");
+    assertThat(range.get("from").isNull()).isTrue();
+    assertThat(range.get("to").isNull()).isTrue();
+    report(sharedProcessed, "fixture-1").get("details").get("stage_seconds")
+        .forEach(seconds -> assertThat(seconds.isNumber()).as(seconds.toString()).isTrue());
     assertThat(run.out()).contains("climate              20            7           12            1")
         .contains("diseases not in pipeline.diseases (counted in totals only): cholera")
         .contains("run_id=fixture-1 command=process status=success");
@@ -295,6 +301,9 @@ class ProcessFixtureTest {
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(run.out()).contains("daily_location: 0 rows in 0 month partitions");
     assertThat(dailyRows()).isEqualTo(before);
+    JsonNode range = report("empty-range").get("details").get("range");
+    assertThat(range.get("from").textValue()).isEqualTo("2030-06-15");
+    assertThat(range.get("to").textValue()).isEqualTo("2030-06-15");
     JsonNode outputs = report("empty-range").get("outputs");
     for (JsonNode output : outputs) {
       // locations has no months: it is rewritten whole on every run

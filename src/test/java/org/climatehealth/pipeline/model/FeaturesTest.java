@@ -107,6 +107,26 @@ class FeaturesTest {
   }
 
   @Test
+  void aClimateFeedWithoutTemperatureLeavesHeatDaysMissingNotZero() {
+    // C reports cases but no climate at all; D has temperatures, none over 40 °C
+    List<Row> rows = new ArrayList<>();
+    for (int d = 1; d <= 3; d++) {
+      rows.add(RowFactory.create("C", date(d), 100_000L, 5L, 0L, null, null, null));
+      rows.add(RowFactory.create("D", date(d), 100_000L, 5L, 0L, 30.0, 0.0, 50.0));
+    }
+    Map<String, Row> byKey = byKey(Features.asOf(spark.createDataFrame(rows, SCHEMA)));
+
+    Row unknown = byKey.get("C 2024-01-03");
+    assertThat(unknown.<Long>getAs(Features.HEAT_DAYS_7D)).isNull();
+    assertThat(unknown.<Double>getAs(Features.RAINFALL_28D)).isNull();
+    assertThat(unknown.<Double>getAs(Features.AQI_7D_MEAN)).isNull();
+    assertThat(unknown.<String>getAs(Features.MISSING_REASON)).isNull(); // climate gaps are imputed, not fatal
+    Row known = byKey.get("D 2024-01-03");
+    assertThat(known.<Long>getAs(Features.HEAT_DAYS_7D)).isZero();
+    assertThat(known.<Double>getAs(Features.RAINFALL_28D)).isZero();
+  }
+
+  @Test
   void aFullWeekAndTheStartOfTheData() {
     Row seventeenth = features.get("A 2024-01-17");
     assertThat(seventeenth.<Long>getAs(Features.CASES_7D)).isEqualTo(11L + 12 + 13 + 14 + 15 + 16 + 17);

@@ -65,6 +65,29 @@ class RiskModelTest {
         SETTINGS, 0.6);
     assertThat(model.gate().passed()).isFalse();
     assertThat(model.gate().message()).contains("has only one class").contains("incidence-threshold-per-100k");
+    // 20 locations x 40 hold-out days, none positive: the metrics that need both classes say why
+    String oneClass = "the hold-out has only one class (0 positive rows of 800)";
+    assertThat(model.metrics().get("roc_auc")).isNaN();
+    assertThat(model.metricsUnavailable()).containsEntry("roc_auc", oneClass).containsEntry("pr_auc", oneClass)
+        .containsEntry("recall_at_high", "the hold-out has no positive rows")
+        .doesNotContainKeys("positive_rate", "positives", "negatives");
+    assertThat(model.metrics().get("positive_rate")).isZero();
+  }
+
+  @Test
+  void aFeatureWithNoValueAtAllIsLeftOutAndListedAsSuch() {
+    // a climate feed without temperatures: the temperature features are null on every row
+    Dataset<Row> noTemperature = labelled(expr("if(incidence_7d_per_100k + rand(3) * 10 > 35, 1.0, 0.0)"))
+        .withColumn("temperature_max_c", lit(null).cast("double"))
+        .withColumn(Features.HEAT_DAYS_7D, lit(null).cast("long"));
+    TrainedModel model = RiskModel.train(noTemperature, SETTINGS, 0.6);
+    assertThat(model.features()).doesNotContain("temperature_max_c", Features.HEAT_DAYS_7D)
+        .contains("humidity_pct", Features.INCIDENCE_7D);
+    assertThat(model.parameters().get("left_out_no_values"))
+        .isEqualTo(java.util.List.of("temperature_max_c", Features.HEAT_DAYS_7D));
+    @SuppressWarnings("unchecked")
+    java.util.List<String> imputed = (java.util.List<String>) model.parameters().get("imputed_with_training_mean");
+    assertThat(imputed).doesNotContain("temperature_max_c", Features.HEAT_DAYS_7D).contains("humidity_pct");
   }
 
   @Test
