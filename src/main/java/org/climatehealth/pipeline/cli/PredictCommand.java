@@ -1,11 +1,15 @@
 package org.climatehealth.pipeline.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import org.apache.spark.sql.Row;
 import org.climatehealth.pipeline.config.Settings;
 import org.climatehealth.pipeline.jobs.PredictJob;
 import org.climatehealth.pipeline.jobs.ProcessJob;
+import org.climatehealth.pipeline.model.ForecastModel;
+import org.climatehealth.pipeline.model.RiskModel;
 import org.climatehealth.pipeline.report.RunRecorder;
 import org.climatehealth.pipeline.spark.SparkSessions;
 import org.climatehealth.pipeline.storage.Storage;
@@ -37,6 +41,7 @@ public final class PredictCommand extends PipelineCommand {
         try {
           PredictJob.Result result = new PredictJob(handle.session(), settings.predict(), processed, models,
               common.runId(), recorder).run(new PredictJob.Dates(range.from(), range.to()));
+          warn(err(), result);
           summarise(out(), result, processed);
           return ExitCodes.SUCCESS;
         } finally {
@@ -46,18 +51,33 @@ public final class PredictCommand extends PipelineCommand {
     }
   }
 
+  /** One warning line on stderr per model that had no approved version: what was not written, what to do. */
+  static void warn(PrintWriter err, PredictJob.Result result) {
+    result.skipped().forEach(s -> err.println(s.warning()));
+    err.flush();
+  }
+
   /** The predict part of a summary: dates, rows, alerts and where they are. */
   static void summarise(PrintWriter out, PredictJob.Result result, Storage processed) {
     String span = result.dates().size() == 1 ? result.dates().get(0)
         : result.dates().get(0) + " to " + result.dates().get(result.dates().size() - 1);
-    out.printf(Locale.ROOT, "predict %s with risk v%d and forecast v%d: %,d locations scored, %,d forecasts, %,d alerts%s%n",
-        span, result.risk().version(), result.forecast().version(), result.predictions(), result.forecasts(),
+    out.printf(Locale.ROOT, "predict %s with %s and %s: %,d locations scored, %,d forecasts, %,d alerts%s%n",
+        span, PredictJob.describe(RiskModel.NAME, result.risk()), PredictJob.describe(ForecastModel.NAME,
+            result.forecast()), result.predictions(), result.forecasts(),
         result.alerts(), result.alertsByType().isEmpty() ? "" : " " + result.alertsByType());
     if (result.unscored() > 0) {
       out.printf(Locale.ROOT, "  %,d rows could not be scored (missing features): %s%n", result.unscored(),
           processed.uri().resolve(PredictJob.UNSCORED));
     }
-    for (String table : new String[] {PredictJob.PREDICTIONS, PredictJob.FORECASTS, PredictJob.ALERTS}) {
+    List<String> tables = new ArrayList<>();
+    if (result.risk() != null) {
+      tables.add(PredictJob.PREDICTIONS);
+    }
+    if (result.forecast() != null) {
+      tables.add(PredictJob.FORECASTS);
+    }
+    tables.add(PredictJob.ALERTS);
+    for (String table : tables) {
       out.println("  " + processed.uri().resolve(table + "date=" + result.dates().get(0))
           + (result.dates().size() == 1 ? "/" : "/ .. date=" + result.dates().get(result.dates().size() - 1) + "/"));
     }

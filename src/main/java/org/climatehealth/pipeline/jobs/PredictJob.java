@@ -33,6 +33,8 @@ import org.climatehealth.pipeline.model.RiskModel;
 import org.climatehealth.pipeline.publish.Publisher;
 import org.climatehealth.pipeline.registry.ModelMetadata;
 import org.climatehealth.pipeline.registry.ModelRegistry;
+import org.climatehealth.pipeline.registry.NoApprovedModelException;
+import org.climatehealth.pipeline.registry.RegistryUsageException;
 import org.climatehealth.pipeline.report.RunRecorder;
 import org.climatehealth.pipeline.report.RunReport;
 import org.climatehealth.pipeline.spark.ShufflePartitions;
@@ -49,6 +51,12 @@ import org.slf4j.LoggerFactory;
  * only. Rows that cannot be scored (no recent case reports, no population) are written to
  * {@code quarantine/predictions/run_id=ID/} with {@code _reason = MISSING_FEATURES} and a
  * {@code _detail}, and counted in the report; they are never skipped silently.
+ *
+ * <p>With only one of the two models approved, predict writes what that model gives and says what
+ * it skipped (a warning, and {@code skipped} in the run report): the risk model alone gives
+ * {@code predictions/} and HIGH_RISK alerts; the forecast model alone gives {@code forecasts/} and
+ * CAPACITY_STRAIN alerts (with a null {@code risk_score}). The alerts of a date are the ones this
+ * run could raise. Only when neither model is approved does it stop (exit 2).
  */
 public final class PredictJob {
   private static final Logger LOG = LoggerFactory.getLogger(PredictJob.class);
@@ -65,9 +73,27 @@ public final class PredictJob {
   /** The dates asked for: both null for the latest date with data; {@code to} null for "up to the latest". */
   public record Dates(LocalDate from, LocalDate to) {}
 
-  /** What the run did. */
+  /**
+   * What the run did. {@code risk} or {@code forecast} is null when that model had no approved
+   * version; {@code skipped} then says which outputs were not written and why.
+   */
   public record Result(List<String> dates, long predictions, long forecasts, long alerts, long unscored,
-      Map<String, Long> alertsByType, List<Row> topAlerts, ModelMetadata risk, ModelMetadata forecast) {}
+      Map<String, Long> alertsByType, List<Row> topAlerts, ModelMetadata risk, ModelMetadata forecast,
+      List<Skipped> skipped) {}
+
+  /**
+   * Outputs not written because a model had no approved version.
+   *
+   * @param model the model that was missing
+   * @param outputs what was not written, e.g. {@code forecasts/ and CAPACITY_STRAIN alerts}
+   * @param reason the registry's answer: what is missing and what to do
+   */
+  public record Skipped(String model, String outputs, String reason) {
+    /** One line for the console: the missing model, what it costs, what to do. */
+    public String warning() {
+      return "warning: " + outputs + " not written: " + reason;
+    }
+  }
 
   private final SparkSession spark;
   private final PredictSettings settings;
@@ -89,8 +115,13 @@ public final class PredictJob {
   }
 
   public Result run(Dates asked) {
-    ModelMetadata riskVersion = registry.requireApproved(RiskModel.NAME);
-    ModelMetadata forecastVersion = registry.requireApproved(ForecastModel.NAME);
+    List<Skipped> skipped = new ArrayList<>();
+    ModelMetadata riskVersion = approved(RiskModel.NAME, "predictions/ and HIGH_RISK alerts", skipped);
+    ModelMetadata forecastVersion = approved(ForecastModel.NAME, "forecasts/ and CAPACITY_STRAIN alerts", skipped);
+    if (riskVersion == null && forecastVersion == null) {
+      throw new RegistryUsageException("nothing to predict with: "
+          + String.join("; ", skipped.stream().map(Skipped::reason).toList()));
+    }
     Dataset<Row> daily = readDaily();
     LocalDate latest = latestDate(daily);
     // --date D and --from/--to as given; --from alone: up to the latest date; --to alone: that date only
@@ -100,14 +131,11 @@ public final class PredictJob {
       throw new InvalidInputException("nothing to predict: --from " + from + " is after the latest date with data, "
           + latest + " (run process for later dates first)");
     }
-    LOG.info("predict {}..{} with risk v{} and forecast v{}", from, to, riskVersion.version(), forecastVersion.version());
-    recordModel(riskVersion);
-    recordModel(forecastVersion);
-
-    PipelineModel riskModel = PipelineModel.load(registry.sparkPath(ModelRegistry.modelKey(RiskModel.NAME,
-        riskVersion.version())));
-    PipelineModel forecastModel = PipelineModel.load(registry.sparkPath(ModelRegistry.modelKey(ForecastModel.NAME,
-        forecastVersion.version())));
+    LOG.info("predict {}..{} with {} and {}", from, to, describe(RiskModel.NAME, riskVersion),
+        describe(ForecastModel.NAME, forecastVersion));
+    skipped.forEach(s -> LOG.warn(s.warning()));
+    PipelineModel riskModel = riskVersion == null ? null : load(riskVersion);
+    PipelineModel forecastModel = forecastVersion == null ? null : load(forecastVersion);
 
     // the look-back window before the first date, nothing after the last (no look-ahead)
     Dataset<Row> history = daily
@@ -126,27 +154,36 @@ public final class PredictJob {
             + processed.uri().resolve(DailyLocation.PREFIX) + " (run process for those dates first)");
       }
       Dataset<Row> scorable = features.filter(col(Features.MISSING_REASON).isNull());
-      Dataset<Row> scored = RiskModel.score(riskModel, scorable)
+      // without a risk model every score is null: no HIGH_RISK alert, CAPACITY_STRAIN alerts without a score
+      Dataset<Row> scored = (riskModel != null ? RiskModel.score(riskModel, scorable)
+              : scorable.withColumn(RiskModel.SCORE, lit(null).cast(DataTypes.DoubleType)))
           .withColumn("risk_level", Alerts.riskLevel(col(RiskModel.SCORE), settings))
           .withColumn("run_id", lit(runId))
           .persist(StorageLevel.MEMORY_AND_DISK());
       try {
         Dataset<Row> predictions = scored.select(col("location_id"), col("date"), col("risk_score"),
-            col("risk_level"), lit(RiskModel.NAME).as("model_name"), lit(riskVersion.version()).as("model_version"),
-            col("run_id"));
-        Dataset<Row> forecasts = ForecastModel.score(forecastModel, Features.forecastRows(scorable, false))
-            .select(col("location_id"), col("date").as("issue_date"), col(Features.TARGET_DATE).as("target_date"),
-                col(Features.HORIZON).cast(DataTypes.IntegerType).as("horizon_days"),
-                col(ForecastModel.PREDICTED_CASES).as("predicted_cases"),
-                lit(forecastVersion.version()).as("model_version"), lit(runId).as("run_id"))
-            .persist(StorageLevel.MEMORY_AND_DISK());
+            col("risk_level"), lit(RiskModel.NAME).as("model_name"),
+            lit(riskVersion == null ? 0 : riskVersion.version()).as("model_version"), col("run_id"));
+        Dataset<Row> forecasts = forecastModel == null ? null
+            : ForecastModel.score(forecastModel, Features.forecastRows(scorable, false))
+                .select(col("location_id"), col("date").as("issue_date"), col(Features.TARGET_DATE).as("target_date"),
+                    col(Features.HORIZON).cast(DataTypes.IntegerType).as("horizon_days"),
+                    col(ForecastModel.PREDICTED_CASES).as("predicted_cases"),
+                    lit(forecastVersion.version()).as("model_version"), lit(runId).as("run_id"))
+                .persist(StorageLevel.MEMORY_AND_DISK());
         try {
-          Dataset<Row> alerts = Alerts.highRisk(scored, settings)
-              .unionByName(Alerts.capacityStrain(forecasts, scored, settings, runId))
-              .persist(StorageLevel.MEMORY_AND_DISK());
+          Dataset<Row> raised = Alerts.highRisk(scored, settings);
+          if (forecasts != null) {
+            raised = raised.unionByName(Alerts.capacityStrain(forecasts, scored, settings, runId));
+          }
+          Dataset<Row> alerts = raised.persist(StorageLevel.MEMORY_AND_DISK());
           try {
-            write(publisher, PREDICTIONS, predictions, "date");
-            write(publisher, FORECASTS, forecasts, "issue_date");
+            if (riskModel != null) {
+              write(publisher, PREDICTIONS, predictions, "date");
+            }
+            if (forecasts != null) {
+              write(publisher, FORECASTS, forecasts, "issue_date");
+            }
             write(publisher, ALERTS, alerts, "date");
             writeEmptyPartitions(publisher, ALERTS, alerts, byDate.keySet());
             long unscored = byDate.values().stream().mapToLong(c -> c[1]).sum();
@@ -164,14 +201,20 @@ public final class PredictJob {
             // the most severe first, then the highest risk: a handful of rows for the summary
             List<Row> top = alerts.orderBy(when(col("severity").equalTo("CRITICAL"), 0).otherwise(1),
                 col("risk_score").desc_nulls_last(), col("location_id")).limit(5).collectAsList();
-            long predictionRows = byDate.values().stream().mapToLong(c -> c[0]).sum();
+            long scorableRows = byDate.values().stream().mapToLong(c -> c[0]).sum();
+            long predictionRows = riskModel == null ? 0 : scorableRows;
+            long forecastRows = forecasts == null ? 0 : scorableRows * 7;
             long alertRows = alertsByType.values().stream().mapToLong(Long::longValue).sum();
 
             List<String> dates = new ArrayList<>(byDate.keySet());
             TreeSet<String> owned = datesBetween(from, to);
             List<RunReport.Output> outputs = new ArrayList<>();
-            outputs.add(publish(publisher, PREDICTIONS, owned, predictionRows));
-            outputs.add(publish(publisher, FORECASTS, owned, predictionRows * 7));
+            if (riskModel != null) {
+              outputs.add(publish(publisher, PREDICTIONS, owned, predictionRows));
+            }
+            if (forecasts != null) {
+              outputs.add(publish(publisher, FORECASTS, owned, forecastRows));
+            }
             outputs.add(publish(publisher, ALERTS, owned, alertRows));
             if (unscored > 0) {
               publisher.publishWhole(unscoredTable());
@@ -181,18 +224,27 @@ public final class PredictJob {
             publisher.commit();
             outputs.forEach(recorder::output);
             recorder.detail("dates", Map.of("from", from.toString(), "to", to.toString(), "with_data", dates.size()));
-            recorder.detail("models", Map.of(RiskModel.NAME, riskVersion.version(), ForecastModel.NAME,
-                forecastVersion.version()));
-            recorder.detail("rows_scored", predictionRows);
+            Map<String, Integer> versions = new TreeMap<>();
+            if (riskVersion != null) {
+              versions.put(RiskModel.NAME, riskVersion.version());
+            }
+            if (forecastVersion != null) {
+              versions.put(ForecastModel.NAME, forecastVersion.version());
+            }
+            recorder.detail("models", versions);
+            recorder.detail("skipped", skipped);
+            recorder.detail("rows_scored", scorableRows);
             recorder.detail("rows_unscored", Map.of(MISSING_FEATURES, unscored));
             recorder.detail("alerts", alertsByType);
-            return new Result(dates, predictionRows, predictionRows * 7, alertRows, unscored, alertsByType, top,
-                riskVersion, forecastVersion);
+            return new Result(dates, predictionRows, forecastRows, alertRows, unscored, alertsByType, top,
+                riskVersion, forecastVersion, List.copyOf(skipped));
           } finally {
             alerts.unpersist();
           }
         } finally {
-          forecasts.unpersist();
+          if (forecasts != null) {
+            forecasts.unpersist();
+          }
         }
       } finally {
         scored.unpersist();
@@ -201,6 +253,30 @@ public final class PredictJob {
       features.unpersist();
       publisher.cleanUp();
     }
+  }
+
+  /**
+   * The newest approved version of a model, recorded as an input of the run; null when it has
+   * none, with what that skips added to {@code skipped}.
+   */
+  private ModelMetadata approved(String name, String outputs, List<Skipped> skipped) {
+    try {
+      ModelMetadata version = registry.requireApproved(name);
+      recordModel(version);
+      return version;
+    } catch (NoApprovedModelException e) {
+      skipped.add(new Skipped(name, outputs, e.getMessage()));
+      return null;
+    }
+  }
+
+  private PipelineModel load(ModelMetadata version) {
+    return PipelineModel.load(registry.sparkPath(ModelRegistry.modelKey(version.name(), version.version())));
+  }
+
+  /** "risk v3", or "no risk model". */
+  public static String describe(String name, ModelMetadata version) {
+    return version == null ? "no " + name + " model" : name + " v" + version.version();
   }
 
   private String unscoredTable() {

@@ -234,7 +234,96 @@ class TrainPredictTest {
     List<String> empty = List.of("--conf", "pipeline.stores.models=file:" + dir.resolve("no-models"));
     CliRun run = CliRun.of(args(empty, "predict", "--date", LAST_DAY));
     assertThat(run.exitCode()).isEqualTo(ExitCodes.USAGE);
-    assertThat(run.errLines().get(0)).contains("risk").contains("train");
+    // neither model: both named, each with what to do
+    assertThat(run.errLines().get(0)).contains("nothing to predict with")
+        .contains("model 'risk'").contains("train --model risk")
+        .contains("model 'forecast'").contains("train --model forecast");
+  }
+
+  @Test
+  @Order(6)
+  void withTheForecastModelAlonePredictWritesForecastsAndCapacityAlertsAndSaysWhatItSkipped() throws IOException {
+    CliRun run = predictWithOnly("forecast", "only-forecast");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    Path models = dir.resolve("models-only-forecast");
+    assertThat(run.errLines()).containsExactly("warning: predictions/ and HIGH_RISK alerts not written: no approved "
+        + "version of model 'risk' in file:" + models + ": train one with `scripts/pipeline train --model risk`");
+    Path processed = dir.resolve("processed-only-forecast");
+    assertThat(spark.read().parquet(processed.resolve("forecasts/date=" + LAST_DAY).toString()).count())
+        .isEqualTo(8 * 7);
+    assertThat(processed.resolve("predictions")).doesNotExist();
+    Dataset<Row> alerts = spark.read().parquet(processed.resolve("alerts/date=" + LAST_DAY).toString());
+    assertThat(alerts.where(col("alert_type").notEqual("CAPACITY_STRAIN")).count()).isZero();
+    assertThat(alerts.where(col("risk_score").isNotNull()).count()).isZero();
+    assertThat(run.out()).contains("with no risk model and forecast v1: 0 locations scored, 56 forecasts");
+
+    JsonNode report = JSON.readTree(processed.resolve("_runs/predict/only-forecast.json").toFile());
+    assertThat(report.get("status").asText()).isEqualTo("success");
+    JsonNode skipped = report.get("details").get("skipped");
+    assertThat(skipped).hasSize(1);
+    assertThat(skipped.get(0).get("model").asText()).isEqualTo("risk");
+    assertThat(skipped.get(0).get("outputs").asText()).isEqualTo("predictions/ and HIGH_RISK alerts");
+    assertThat(report.get("details").get("models").toString()).isEqualTo("{\"forecast\":1}");
+    List<String> outputs = new ArrayList<>();
+    report.get("outputs").forEach(o -> outputs.add(o.get("path").asText()));
+    assertThat(outputs).containsExactly("file:" + processed + "/forecasts", "file:" + processed + "/alerts");
+  }
+
+  @Test
+  @Order(6)
+  void withTheRiskModelAlonePredictWritesPredictionsAndRiskAlerts() throws IOException {
+    CliRun run = predictWithOnly("risk", "only-risk");
+
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    assertThat(run.errLines()).hasSize(1);
+    assertThat(run.errLines().get(0)).startsWith("warning: forecasts/ and CAPACITY_STRAIN alerts not written: "
+        + "no approved version of model 'forecast'");
+    Path processed = dir.resolve("processed-only-risk");
+    assertThat(spark.read().parquet(processed.resolve("predictions/date=" + LAST_DAY).toString()).count())
+        .isEqualTo(8);
+    assertThat(processed.resolve("forecasts")).doesNotExist();
+    Dataset<Row> alerts = spark.read().parquet(processed.resolve("alerts/date=" + LAST_DAY).toString());
+    assertThat(alerts.where(col("alert_type").notEqual("HIGH_RISK")).count()).isZero();
+    assertThat(run.out()).contains("with risk v1 and no forecast model: 8 locations scored, 0 forecasts");
+  }
+
+  @Test
+  @Order(6)
+  void runWhoseRiskModelMissesItsGateStillWritesTheForecastsAndExits3() throws IOException {
+    Path models = dir.resolve("models-run-gate");
+    org.climatehealth.pipeline.testing.TestFiles.copyTree(dir.resolve("models/models/forecast"),
+        models.resolve("models/forecast"));
+    Path processed = dir.resolve("processed-run-gate");
+
+    CliRun run = CliRun.of(args(List.of("--conf", "pipeline.stores.processed=file:" + processed,
+        "--conf", "pipeline.stores.models=file:" + models, "--conf", "pipeline.models.risk.min-roc-auc=0.9999"),
+        "run", "--run-id", "run-gate"));
+
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.GATE_FAILED);
+    // only the model without an approved version is trained; its miss is the first line, the skip the next
+    assertThat(run.out()).contains("train: risk v0001 rejected").doesNotContain("train: forecast");
+    assertThat(run.errLines().get(0)).startsWith("error: model risk v1 missed its quality gate: roc_auc ")
+        .endsWith("(registered as rejected; predict wrote what the approved model gives)");
+    assertThat(run.errLines().get(1)).startsWith("warning: predictions/ and HIGH_RISK alerts not written: ");
+    assertThat(run.out()).contains("with no risk model and forecast v1: 0 locations scored, 56 forecasts");
+    assertThat(spark.read().parquet(processed.resolve("forecasts/date=" + LAST_DAY).toString()).count())
+        .isEqualTo(8 * 7);
+    assertThat(processed.resolve("predictions")).doesNotExist();
+    JsonNode report = JSON.readTree(processed.resolve("_runs/run/run-gate.json").toFile());
+    assertThat(report.get("status").asText()).isEqualTo("gate_failed");
+    assertThat(report.get("details").get("skipped").get(0).get("model").asText()).isEqualTo("risk");
+  }
+
+  /** predict on a copy of daily_location, with a models store holding only the approved {@code model}. */
+  private static CliRun predictWithOnly(String model, String runId) throws IOException {
+    Path processed = dir.resolve("processed-" + runId);
+    copyDaily(processed);
+    Path models = dir.resolve("models-" + runId);
+    org.climatehealth.pipeline.testing.TestFiles.copyTree(dir.resolve("models/models/" + model),
+        models.resolve("models/" + model));
+    return CliRun.of(args(List.of("--conf", "pipeline.stores.processed=file:" + processed,
+        "--conf", "pipeline.stores.models=file:" + models), "predict", "--date", LAST_DAY, "--run-id", runId));
   }
 
   @Test
