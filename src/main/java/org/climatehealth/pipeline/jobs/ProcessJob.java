@@ -77,6 +77,9 @@ public final class ProcessJob {
   private long inputBytes;
 
   private static final long SHUFFLE_BYTES = 64L << 20;
+  /** Inputs smaller than this run without whole-stage code generation ({@link #smallInputSettings}). */
+  static final long SMALL_INPUT_BYTES = 8L << 20;
+  private static final String WHOLE_STAGE_CODEGEN = "spark.sql.codegen.wholeStage";
 
   public ProcessJob(SparkSession spark, Settings settings, Storage raw, Storage processed, String runId, Range range,
       RunRecorder recorder) {
@@ -95,7 +98,27 @@ public final class ProcessJob {
     // about 64 MiB of CSV per shuffle partition
     ShufflePartitions.fit(spark, inputBytes, SHUFFLE_BYTES, "process");
     stage("discover", start);
+    try (TemporaryConf small = TemporaryConf.set(spark, smallInputSettings())) {
+      return process(headers);
+    }
+  }
 
+  /**
+   * For a small input (a day's drop), Spark's whole-stage code generation costs more than it
+   * saves: each of the run's dozens of stages compiles its generated Java first. Below
+   * {@link #SMALL_INPUT_BYTES} of CSV the operators run without it (the same results), unless the
+   * session sets it itself.
+   */
+  private Map<String, String> smallInputSettings() {
+    if (inputBytes >= SMALL_INPUT_BYTES || spark.conf().contains(WHOLE_STAGE_CODEGEN)) {
+      return Map.of();
+    }
+    LOG.info("process: {} bytes of input, under {}: whole-stage code generation off for this run", inputBytes,
+        SMALL_INPUT_BYTES);
+    return Map.of(WHOLE_STAGE_CODEGEN, "false");
+  }
+
+  private Result process(Map<RawDataset, List<RawHeader>> headers) {
     Publisher publisher = new Publisher(processed, runId);
     Map<RawDataset, Dataset<Row>> resolved = new EnumMap<>(RawDataset.class);
     try {
