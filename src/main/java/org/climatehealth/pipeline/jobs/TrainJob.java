@@ -165,8 +165,8 @@ public final class TrainJob {
       }
       ModelMetadata metadata = new ModelMetadata(trained.name(), claim.version(), now, runId, trained.algorithm(),
           trained.parameters(), trained.features(), trained.label(), trained.training(), trained.evaluation(),
-          trained.rowsExcluded(), trained.metrics(), trained.metricsUnavailable(), trained.gate(), ModelMetadata.PENDING, null, null, null, null,
-          null);
+          trained.rowsExcluded(), trained.metrics(), trained.metricsUnavailable(), trained.gate(),
+          ModelMetadata.PENDING, null, null, null, null, null);
       if (!status.equals(ModelMetadata.PENDING)) {
         metadata = metadata.withStatus(status, by, now, reason);
       } else {
