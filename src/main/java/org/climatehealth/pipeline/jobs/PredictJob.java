@@ -161,9 +161,10 @@ public final class PredictJob {
           .withColumn("run_id", lit(runId))
           .persist(StorageLevel.MEMORY_AND_DISK());
       try {
-        Dataset<Row> predictions = scored.select(col("location_id"), col("date"), col("risk_score"),
-            col("risk_level"), lit(RiskModel.NAME).as("model_name"),
-            lit(riskVersion == null ? 0 : riskVersion.version()).as("model_version"), col("run_id"));
+        // a table per approved model (null without one)
+        Dataset<Row> predictions = riskModel == null ? null
+            : scored.select(col("location_id"), col("date"), col("risk_score"), col("risk_level"),
+                lit(RiskModel.NAME).as("model_name"), lit(riskVersion.version()).as("model_version"), col("run_id"));
         Dataset<Row> forecasts = forecastModel == null ? null
             : ForecastModel.score(forecastModel, Features.forecastRows(scorable, false))
                 .select(col("location_id"), col("date").as("issue_date"), col(Features.TARGET_DATE).as("target_date"),
@@ -178,7 +179,7 @@ public final class PredictJob {
           }
           Dataset<Row> alerts = raised.persist(StorageLevel.MEMORY_AND_DISK());
           try {
-            if (riskModel != null) {
+            if (predictions != null) {
               write(publisher, PREDICTIONS, predictions, "date");
             }
             if (forecasts != null) {
@@ -202,14 +203,14 @@ public final class PredictJob {
             List<Row> top = alerts.orderBy(when(col("severity").equalTo("CRITICAL"), 0).otherwise(1),
                 col("risk_score").desc_nulls_last(), col("location_id")).limit(5).collectAsList();
             long scorableRows = byDate.values().stream().mapToLong(c -> c[0]).sum();
-            long predictionRows = riskModel == null ? 0 : scorableRows;
+            long predictionRows = predictions == null ? 0 : scorableRows;
             long forecastRows = forecasts == null ? 0 : scorableRows * 7;
             long alertRows = alertsByType.values().stream().mapToLong(Long::longValue).sum();
 
             List<String> dates = new ArrayList<>(byDate.keySet());
             TreeSet<String> owned = datesBetween(from, to);
             List<RunReport.Output> outputs = new ArrayList<>();
-            if (riskModel != null) {
+            if (predictions != null) {
               outputs.add(publish(publisher, PREDICTIONS, owned, predictionRows));
             }
             if (forecasts != null) {
