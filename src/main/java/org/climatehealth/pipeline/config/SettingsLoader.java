@@ -374,9 +374,21 @@ public final class SettingsLoader {
     if (!APPROVALS.contains(approval)) {
       throw invalid(c, "pipeline.models.approval", "one of " + String.join(", ", new TreeSet<>(APPROVALS)));
     }
-    ModelSettings.Risk risk = new ModelSettings.Risk(
+    String rule = c.getString("pipeline.models.risk.threshold").trim().toUpperCase(Locale.ROOT);
+    if (!rule.equals("SEASONAL") && !rule.equals("ABSOLUTE")) {
+      throw invalid(c, "pipeline.models.risk.threshold", "seasonal or absolute");
+    }
+    double quantile = number(c, "pipeline.models.risk.seasonal.fallback-quantile", 0, 1);
+    if (quantile == 0 || quantile == 1) {
+      throw invalid(c, "pipeline.models.risk.seasonal.fallback-quantile", "a fraction between 0 and 1, both excluded");
+    }
+    ModelSettings.Seasonal seasonal = new ModelSettings.Seasonal(
+        number(c, "pipeline.models.risk.seasonal.sd", 0, 100),
+        whole(c, "pipeline.models.risk.seasonal.min-years", 1, 100), quantile);
+    ModelSettings.Risk risk = new ModelSettings.Risk(ModelSettings.ThresholdRule.valueOf(rule), seasonal,
         number(c, "pipeline.models.risk.incidence-threshold-per-100k", 0, Double.MAX_VALUE),
         days(c, "pipeline.models.risk.holdout-days"),
+        whole(c, "pipeline.models.risk.backtest-origins", 1, 52),
         number(c, "pipeline.models.risk.min-roc-auc", 0, 1),
         whole(c, "pipeline.models.risk.max-iter", 1, 10_000),
         number(c, "pipeline.models.risk.reg-param", 0, Double.MAX_VALUE));
@@ -386,6 +398,7 @@ public final class SettingsLoader {
     }
     ModelSettings.Forecast forecast = new ModelSettings.Forecast(
         days(c, "pipeline.models.forecast.holdout-days"),
+        whole(c, "pipeline.models.forecast.backtest-origins", 1, 52),
         number(c, "pipeline.models.forecast.max-mae-ratio", 0, Double.MAX_VALUE),
         whole(c, "pipeline.models.forecast.max-iter", 1, 10_000),
         // Spark's decision trees go no deeper than 30

@@ -29,7 +29,9 @@ import org.climatehealth.pipeline.ingest.InvalidInputException;
 import org.climatehealth.pipeline.model.Alerts;
 import org.climatehealth.pipeline.model.Features;
 import org.climatehealth.pipeline.model.ForecastModel;
+import org.climatehealth.pipeline.model.Interval;
 import org.climatehealth.pipeline.model.RiskModel;
+import org.climatehealth.pipeline.model.Thresholds;
 import org.climatehealth.pipeline.publish.Publisher;
 import org.climatehealth.pipeline.registry.ModelMetadata;
 import org.climatehealth.pipeline.registry.ModelRegistry;
@@ -155,7 +157,7 @@ public final class PredictJob {
       }
       Dataset<Row> scorable = features.filter(col(Features.MISSING_REASON).isNull());
       // without a risk model every score is null: no HIGH_RISK alert, CAPACITY_STRAIN alerts without a score
-      Dataset<Row> scored = (riskModel != null ? RiskModel.score(riskModel, scorable)
+      Dataset<Row> scored = (riskModel != null ? RiskModel.score(riskModel, withThresholds(scorable, riskVersion))
               : scorable.withColumn(RiskModel.SCORE, lit(null).cast(DataTypes.DoubleType)))
           .withColumn("risk_level", Alerts.riskLevel(col(RiskModel.SCORE), settings))
           .withColumn("run_id", lit(runId))
@@ -164,13 +166,15 @@ public final class PredictJob {
         // a table per approved model (null without one)
         Dataset<Row> predictions = riskModel == null ? null
             : scored.select(col("location_id"), col("date"), col("risk_score"), col("risk_level"),
-                lit(RiskModel.NAME).as("model_name"), lit(riskVersion.version()).as("model_version"), col("run_id"));
+                lit(RiskModel.NAME).as("model_name"), lit(riskVersion.version()).as("model_version"), col("run_id"),
+                col(Thresholds.COLUMN));
         Dataset<Row> forecasts = forecastModel == null ? null
             : ForecastModel.score(forecastModel, Features.forecastRows(scorable, false))
                 .select(col("location_id"), col("date").as("issue_date"), col(Features.TARGET_DATE).as("target_date"),
                     col(Features.HORIZON).cast(DataTypes.IntegerType).as("horizon_days"),
                     col(ForecastModel.PREDICTED_CASES).as("predicted_cases"),
-                    lit(forecastVersion.version()).as("model_version"), lit(runId).as("run_id"))
+                    lit(forecastVersion.version()).as("model_version"), lit(runId).as("run_id"),
+                    bound(forecastVersion, true).as(Interval.LOWER), bound(forecastVersion, false).as(Interval.UPPER))
                 .persist(StorageLevel.MEMORY_AND_DISK());
         try {
           Dataset<Row> raised = Alerts.highRisk(scored, settings);
@@ -269,6 +273,27 @@ public final class PredictJob {
       skipped.add(new Skipped(name, outputs, e.getMessage()));
       return null;
     }
+  }
+
+  /** Adds the risk version's thresholds and the feature built on them: its saved table, or its absolute figure. */
+  private Dataset<Row> withThresholds(Dataset<Row> rows, ModelMetadata risk) {
+    String key = ModelRegistry.versionKey(risk.name(), risk.version()) + Thresholds.TABLE;
+    boolean seasonal = Thresholds.savedAsTable(risk.parameters());
+    double absolute = Thresholds.savedAbsolute(risk.parameters());
+    LOG.info("risk v{} thresholds: {}", risk.version(), seasonal ? "seasonal, from " + models.uri().resolve(key)
+        + " (" + absolute + " per 100k for a location without one)" : "absolute, " + absolute + " per 100k");
+    return Thresholds.attach(rows, seasonal ? spark.read().parquet(registry.sparkPath(key)) : null, absolute);
+  }
+
+  /** A bound of the forecast's 80 % interval; null for a version trained without one. */
+  private static Column bound(ModelMetadata forecast, boolean lower) {
+    Interval interval = Interval.fromParameters(forecast.parameters());
+    if (interval == null) {
+      return lit(null).cast(DataTypes.DoubleType);
+    }
+    Column predicted = col(ForecastModel.PREDICTED_CASES);
+    Column horizon = col(Features.HORIZON);
+    return lower ? interval.lower(predicted, horizon) : interval.upper(predicted, horizon);
   }
 
   private PipelineModel load(ModelMetadata version) {

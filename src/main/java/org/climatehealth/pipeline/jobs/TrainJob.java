@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.climatehealth.pipeline.config.ModelSettings;
@@ -86,15 +87,19 @@ public final class TrainJob {
         long start = System.nanoTime();
         LOG.info("training {}", name);
         TrainedModel trained = switch (name) {
-          case RiskModel.NAME -> RiskModel.train(
-              Features.withRiskLabel(features, config.risk().incidenceThresholdPer100k()), config.risk(),
+          case RiskModel.NAME -> RiskModel.train(Features.withFutureIncidence(features), config.risk(),
               settings.predict().highRisk());
           case ForecastModel.NAME -> ForecastModel.train(Features.forecastRows(features, true), config.forecast());
           case AbaloneModel.NAME -> AbaloneModel.train(
               AbaloneModel.read(spark, config.abalone().data(), stores), config.abalone());
           default -> throw new IllegalArgumentException("unknown model " + name);
         };
-        ModelMetadata registered = register(trained);
+        ModelMetadata registered;
+        try {
+          registered = register(trained);
+        } finally {
+          trained.release();
+        }
         double seconds = (System.nanoTime() - start) / 1e9;
         String location = models.uri().resolve(ModelRegistry.versionKey(name, registered.version())).toString();
         LOG.info("{} v{}: {} ({}; {} s)", name, registered.version(), registered.status(), registered.gate().message(),
@@ -107,11 +112,27 @@ public final class TrainJob {
         features.unpersist();
       }
     }
-    recorder.detail("models", outcomes.stream().map(o -> Map.of(
-        "name", o.metadata().name(), "version", o.metadata().version(), "status", o.metadata().status(),
-        "metrics", o.metadata().metrics(), "metrics_unavailable", o.metadata().metricsUnavailable(),
-        "gate", o.metadata().gate())).toList());
+    recorder.detail("models", outcomes.stream().map(TrainJob::reported).toList());
     return outcomes;
+  }
+
+  /** A trained model in the run report: what a reader needs without opening the metadata. */
+  private static Map<String, Object> reported(Outcome outcome) {
+    ModelMetadata m = outcome.metadata();
+    Map<String, Object> entry = new java.util.LinkedHashMap<>();
+    entry.put("name", m.name());
+    entry.put("version", m.version());
+    entry.put("status", m.status());
+    entry.put("metrics", m.metrics());
+    entry.put("metrics_unavailable", m.metricsUnavailable());
+    if (m.parameters() != null && m.parameters().get("threshold") != null) {
+      entry.put("threshold", m.parameters().get("threshold")); // how many locations fell back, and why
+    }
+    if (m.backtest() != null) {
+      entry.put("backtest", m.backtest());
+    }
+    entry.put("gate", m.gate());
+    return entry;
   }
 
   /** The features of every daily_location row, computed once for the risk and forecast models. */
@@ -127,6 +148,7 @@ public final class TrainJob {
     return Features.asOf(daily).persist(StorageLevel.MEMORY_AND_DISK());
   }
 
+  /** Saves the fitted pipeline and the model's tables (one Parquet file each) under the claimed version. */
   private void save(TrainedModel trained, ModelRegistry.Claim claim) {
     String path = registry.sparkPath(claim.modelKey());
     try {
@@ -135,6 +157,8 @@ public final class TrainJob {
       throw new java.io.UncheckedIOException("cannot save model " + trained.name() + " v" + claim.version() + " to "
           + path + ": " + e.getMessage(), e);
     }
+    trained.tables().forEach((folder, table) -> table.coalesce(1).write().mode(SaveMode.ErrorIfExists)
+        .parquet(registry.sparkPath(ModelRegistry.versionKey(claim.name(), claim.version()) + folder)));
   }
 
   /**
@@ -165,7 +189,7 @@ public final class TrainJob {
       }
       ModelMetadata metadata = new ModelMetadata(trained.name(), claim.version(), now, runId, trained.algorithm(),
           trained.parameters(), trained.features(), trained.label(), trained.training(), trained.evaluation(),
-          trained.rowsExcluded(), trained.metrics(), trained.metricsUnavailable(), trained.gate(),
+          trained.rowsExcluded(), trained.metrics(), trained.metricsUnavailable(), trained.backtest(), trained.gate(),
           ModelMetadata.PENDING, null, null, null, null, null);
       if (!status.equals(ModelMetadata.PENDING)) {
         metadata = metadata.withStatus(status, by, now, reason);

@@ -407,7 +407,7 @@ public final class AbaloneModel {
       return new TrainedModel(NAME, model, ALGORITHM, parameters(settings), FEATURES, LABEL_DESCRIPTION,
           new DataRange(null, null, trainingRows, splitDescription),
           new DataRange(null, null, testRows, splitDescription),
-          Map.of(), metrics, Metrics.unavailable(metrics, emptyTestReasons(metrics, testRows)), gate);
+          Map.of(), metrics, Metrics.unavailable(metrics, emptyTestReasons(metrics, testRows)), gate, null, Map.of());
     } finally {
       training.unpersist();
       test.unpersist();

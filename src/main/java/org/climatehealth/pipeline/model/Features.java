@@ -66,8 +66,9 @@ public final class Features {
   /** Cases per day of each of the last 7 days, keyed by epoch day (a map; for the forecast rows). */
   public static final String RECENT_CASES = "recent_cases";
 
-  /** Risk label: the next 7 days' cases (all 7 days reported) and whether their incidence exceeds the threshold. */
+  /** Risk label: the next 7 days' cases (all 7 days reported), their incidence, and whether it exceeds the threshold. */
   public static final String FUTURE_CASES_7D = "future_cases_7d";
+  public static final String FUTURE_INCIDENCE_7D = "future_incidence_7d_per_100k";
   public static final String RISK_LABEL = "label_high_incidence";
 
   /** Forecast rows: the horizon, the target date and its cases (the label). */
@@ -85,9 +86,12 @@ public final class Features {
   /** Why a row cannot be scored: the reason column, null when it can. */
   public static final String MISSING_REASON = "missing_features";
 
-  /** Risk features, in assembly order. Climate and capacity gaps are imputed inside the model. */
+  /**
+   * Risk features, in assembly order. Climate and capacity gaps are imputed inside the model.
+   * {@link Thresholds#VS_THRESHOLD} comes from the location's threshold ({@link Thresholds#attach}).
+   */
   public static final List<String> RISK_FEATURES = List.of(
-      INCIDENCE_7D, INCIDENCE_28D, CASES_TREND, HEALTH_DAYS_7D,
+      INCIDENCE_7D, Thresholds.VS_THRESHOLD, INCIDENCE_28D, CASES_TREND, HEALTH_DAYS_7D,
       "temperature_max_c", "temperature_mean_c", "humidity_pct", "rainfall_mm", "air_quality_index",
       "rainfall_7d_mm", "temperature_max_7d_mean_c", RAINFALL_28D, HEAT_DAYS_7D, AQI_7D_MEAN,
       SEASON_SIN, SEASON_COS, LOG_POPULATION, "bed_occupancy_rate", "beds_per_100k");
@@ -178,17 +182,16 @@ public final class Features {
   }
 
   /**
-   * Adds the risk label from the 7 days after each row: {@link #FUTURE_CASES_7D} when all 7 days
-   * were reported (null otherwise: the label is unknown), and {@link #RISK_LABEL} (1.0 when the
-   * next 7 days' incidence per 100k exceeds {@code thresholdPer100k}, 0.0 when not, null when unknown).
+   * Adds what the risk label looks forward to, from the 7 days after each row:
+   * {@link #FUTURE_CASES_7D} when all 7 days were reported (null otherwise: the label is unknown)
+   * and {@link #FUTURE_INCIDENCE_7D}, those cases per 100k people. {@link Thresholds#label} turns
+   * it into the label. Used for training and evaluation only.
    */
-  public static Dataset<Row> withRiskLabel(Dataset<Row> features, double thresholdPer100k) {
+  public static Dataset<Row> withFutureIncidence(Dataset<Row> features) {
     WindowSpec next7 = days(1, 7);
     Column future = when(count(col(CASES)).over(next7).equalTo(7), sum(col(CASES)).over(next7));
-    Dataset<Row> labelled = features.withColumn(FUTURE_CASES_7D, future);
-    Column incidence = try_divide(col(FUTURE_CASES_7D).multiply(PER_100K), col(POPULATION).cast("double"));
-    return labelled.withColumn(RISK_LABEL, when(col(FUTURE_CASES_7D).isNotNull(),
-        when(incidence.gt(thresholdPer100k), lit(1.0)).otherwise(lit(0.0))));
+    return features.withColumn(FUTURE_CASES_7D, future)
+        .withColumn(FUTURE_INCIDENCE_7D, try_divide(col(FUTURE_CASES_7D).multiply(PER_100K), col(POPULATION).cast("double")));
   }
 
   /**

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import org.apache.spark.ml.Pipeline;
 import org.apache.spark.ml.PipelineModel;
 import org.apache.spark.ml.PipelineStage;
@@ -28,8 +29,9 @@ import org.climatehealth.pipeline.registry.ModelMetadata.Gate;
 
 /**
  * The {@code risk} model: the probability that the next 7 days' incidence per 100k exceeds the
- * configured threshold, from features known on the scoring date ({@link Features#asOf}).
- * Pipeline: imputer, assembler, scaler, logistic regression. Gate: ROC AUC on a time-based hold-out.
+ * location's threshold ({@link Thresholds}), from features known on the scoring date
+ * ({@link Features#asOf}). Pipeline: imputer, assembler, scaler, logistic regression. Gate: ROC
+ * AUC pooled over a rolling-origin {@link Backtest}.
  */
 public final class RiskModel {
   public static final String NAME = "risk";
@@ -41,84 +43,181 @@ public final class RiskModel {
   private RiskModel() {}
 
   /**
-   * Trains and evaluates on features with labels ({@link Features#withRiskLabel}); rows whose
-   * label is unknown or whose features are missing are left out and counted.
+   * Backtests, then trains on every labelled date: features with
+   * {@link Features#FUTURE_INCIDENCE_7D} ({@link Features#withFutureIncidence}); rows whose future
+   * is unknown or whose features are missing are left out and counted. Each backtest origin fits
+   * its own thresholds ({@link Thresholds}) and model on the dates before it; the registered model
+   * and its thresholds come from every labelled date. The returned model's tables (thresholds,
+   * alert performance by location) stay cached until {@link TrainedModel#release}.
    */
-  public static TrainedModel train(Dataset<Row> labelledRows, ModelSettings.Risk settings, double highRisk) {
-    Dataset<Row> labelled = labelledRows.withColumn(Features.RISK_LABEL, col(Features.RISK_LABEL).cast("double"));
-    Column usable = col(Features.MISSING_REASON).isNull().and(col(Features.RISK_LABEL).isNotNull());
+  public static TrainedModel train(Dataset<Row> features, ModelSettings.Risk settings, double highRisk) {
+    Column future = col(Features.FUTURE_INCIDENCE_7D);
+    Column usable = col(Features.MISSING_REASON).isNull().and(future.isNotNull());
     List<Column> summary = new ArrayList<>(List.of(
         count(lit(1)).as("rows"),
         sum(when(col(Features.MISSING_REASON).isNotNull(), 1).otherwise(0)).as("missing_features"),
-        sum(when(col(Features.MISSING_REASON).isNull().and(col(Features.RISK_LABEL).isNull()), 1).otherwise(0))
-            .as("no_label"),
+        sum(when(col(Features.MISSING_REASON).isNull().and(future.isNull()), 1).otherwise(0)).as("no_label"),
         min(when(usable, col("date"))).as("first"),
         max(when(usable, col("date"))).as("last")));
     for (String feature : Features.IMPUTED) {
       summary.add(count(when(usable, col(feature))).as("present_" + feature));
     }
-    Row facts = labelled.agg(summary.get(0), summary.subList(1, summary.size()).toArray(new Column[0])).first();
+    Row facts = features.agg(summary.get(0), summary.subList(1, summary.size()).toArray(new Column[0])).first();
     if (facts.isNullAt(facts.fieldIndex("last"))) {
       throw new TimeSplit.NotEnoughData(NAME + ": no row has both features and a known label (the next 7 days "
           + "reported): process more days of data");
     }
-    TimeSplit split = TimeSplit.of(NAME, facts.<java.sql.Date>getAs("first").toLocalDate(),
-        facts.<java.sql.Date>getAs("last").toLocalDate(), settings.holdoutDays());
-    List<String> features = presentFeatures(Features.RISK_FEATURES, facts);
+    Backtest backtest = Backtest.of(NAME, date(facts, "first"), date(facts, "last"), settings.holdoutDays(),
+        settings.origins());
+    List<String> used = presentFeatures(Features.RISK_FEATURES, facts);
 
-    Dataset<Row> rows = labelled.filter(usable).persist(StorageLevel.MEMORY_AND_DISK());
+    Dataset<Row> rows = features.filter(usable).persist(StorageLevel.MEMORY_AND_DISK());
+    List<Dataset<Row>> folds = new ArrayList<>();
+    Dataset<Row> pooled = null;
+    Thresholds.Fitted thresholds = null;
     try {
-      Dataset<Row> training = split.training(rows);
-      Dataset<Row> evaluation = split.evaluation(rows);
-      LogisticRegression learner = new LogisticRegression()
-          .setLabelCol(Features.RISK_LABEL)
-          .setFeaturesCol(FeatureStages.FEATURES)
-          .setMaxIter(settings.maxIter())
-          .setRegParam(settings.regParam())
-          .setElasticNetParam(ELASTIC_NET);
-      List<PipelineStage> stages = new ArrayList<>(FeatureStages.of(features, Features.IMPUTED));
-      stages.add(learner);
-      PipelineModel model = new Pipeline().setStages(stages.toArray(new PipelineStage[0])).fit(training);
-
-      Dataset<Row> scored = score(model, evaluation);
-      Map<String, Double> metrics = evaluate(scored, highRisk);
-      long trainingRows = training.count();
+      // every origin, and the registered model, fitted at the same time (Concurrently)
+      List<Callable<Dataset<Row>>> tasks = new ArrayList<>();
+      for (int i = 0; i < backtest.folds().size(); i++) {
+        int origin = i;
+        tasks.add(() -> scoredFold(rows, backtest, origin, used, settings));
+      }
+      Thresholds.Fitted[] all = new Thresholds.Fitted[1];
+      PipelineModel[] registered = new PipelineModel[1];
+      tasks.add(() -> {
+        // the registered model: thresholds and model from every labelled date
+        all[0] = Thresholds.fit(rows, settings);
+        registered[0] = fit(labelled(rows, all[0]), used, settings);
+        return null;
+      });
+      try {
+        folds.addAll(Concurrently.run(tasks).subList(0, backtest.folds().size()));
+      } finally {
+        thresholds = all[0];
+      }
+      PipelineModel model = registered[0];
+      pooled = pooledOf(folds);
+      List<Map<String, Double>> byOrigin = new ArrayList<>();
+      for (int i = 0; i < backtest.folds().size(); i++) {
+        Map<String, Double> metrics = evaluate(pooled.filter(col(Backtest.ORIGIN).equalTo(i)), highRisk);
+        metrics.remove("negatives");
+        byOrigin.add(metrics);
+      }
+      Map<String, Double> metrics = evaluate(pooled, highRisk);
       long evaluationRows = metrics.remove("rows").longValue();
+      Dataset<Row> byLocation = AlertPerformance.byLocation(pooled, highRisk).persist(StorageLevel.MEMORY_AND_DISK());
+      long trainingRows = rows.count();
+
+      String span = "the backtest " + backtest.evalFrom() + ".." + backtest.last();
       Gate gate = Gates.atLeast("roc_auc", metrics.get("roc_auc"), settings.minRocAuc(),
           metrics.get("positives") == 0 || metrics.get("negatives") == 0
-              ? "the hold-out " + split.evalFrom() + ".." + split.evalTo() + " has only one class ("
-                  + metrics.get("positives").longValue() + " positive rows): lower "
-                  + "pipeline.models.risk.incidence-threshold-per-100k or widen the hold-out"
+              ? span + " has only one class (" + metrics.get("positives").longValue() + " positive rows): widen "
+                  + "the hold-out (pipeline.models.risk.holdout-days)"
+                  + (settings.threshold() == ModelSettings.ThresholdRule.ABSOLUTE
+                      ? " or lower pipeline.models.risk.incidence-threshold-per-100k"
+                      : " or lower pipeline.models.risk.seasonal.sd")
               : "no rows to evaluate");
 
       Map<String, Object> parameters = new LinkedHashMap<>();
+      parameters.put("threshold", thresholds.summary());
       parameters.put("incidence_threshold_per_100k", settings.incidenceThresholdPer100k());
       parameters.put("holdout_days", settings.holdoutDays());
+      parameters.put("backtest_origins", backtest.folds().size());
       parameters.put("max_iter", settings.maxIter());
       parameters.put("reg_param", settings.regParam());
       parameters.put("elastic_net_param", ELASTIC_NET);
       parameters.put("high_risk_threshold", highRisk);
-      parameters.put("imputed_with_training_mean", Features.IMPUTED.stream().filter(features::contains).toList());
-      parameters.put("left_out_no_values", leftOut(Features.RISK_FEATURES, features));
+      parameters.put("imputed_with_training_mean", Features.IMPUTED.stream().filter(used::contains).toList());
+      parameters.put("left_out_no_values", leftOut(Features.RISK_FEATURES, used));
       Map<String, Long> excluded = new LinkedHashMap<>();
       excluded.put("missing_features", facts.getLong(facts.fieldIndex("missing_features")));
       excluded.put("label_unknown_next_7_days_not_all_reported", facts.getLong(facts.fieldIndex("no_label")));
-      excluded.put("in_gap_between_training_and_hold_out",
-          rows.count() - trainingRows - evaluationRows);
-      String oneClass = "the hold-out has only one class (" + metrics.get("positives").longValue() + " positive rows of "
+      String oneClass = span + " has only one class (" + metrics.get("positives").longValue() + " positive rows of "
           + evaluationRows + ")";
       Map<String, String> why = Map.of("roc_auc", oneClass, "pr_auc", oneClass,
-          "precision_at_high", "no hold-out row scored at or above the HIGH threshold " + highRisk,
-          "recall_at_high", "the hold-out has no positive rows",
-          "positive_rate", "the hold-out has no rows");
-      return new TrainedModel(NAME, model, "LogisticRegression", parameters, features,
-          Features.RISK_LABEL + ": 1 when the next 7 days' cases per 100k exceed "
-              + settings.incidenceThresholdPer100k(),
-          split.trainingRange(trainingRows), split.evaluationRange(evaluationRows), excluded, metrics,
-          Metrics.unavailable(metrics, why), gate);
+          "precision_at_high", "no backtest row scored at or above the HIGH threshold " + highRisk,
+          "recall_at_high", "the backtest has no positive rows",
+          "false_alarm_rate_at_high", "the backtest has no negative rows",
+          "positive_rate", "the backtest has no rows");
+      List<Map<String, Object>> origins = backtest.perOrigin(byOrigin);
+      Map<String, Object> report = new LinkedHashMap<>();
+      report.put("origins", origins);
+      report.put("worst_origin", Backtest.worst(origins, "roc_auc", true));
+      report.put("alerts_by_location", AlertPerformance.summary(byLocation));
+      Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
+      if (thresholds.table() != null) {
+        tables.put(Thresholds.TABLE, thresholds.table());
+      }
+      tables.put(AlertPerformance.TABLE, byLocation);
+      return new TrainedModel(NAME, model, "LogisticRegression", parameters, used,
+          Features.RISK_LABEL + ": 1 when the next 7 days' cases per 100k exceed the location's threshold ("
+              + (settings.threshold() == ModelSettings.ThresholdRule.ABSOLUTE
+                  ? "absolute: " + settings.incidenceThresholdPer100k()
+                  : "seasonal: its ISO week's mean + " + settings.seasonal().sd() + " sd over earlier years")
+              + ")",
+          backtest.trainingRange(trainingRows), backtest.evaluationRange(evaluationRows), excluded, metrics,
+          Metrics.unavailable(metrics, why), gate, report, tables);
+    } catch (RuntimeException | Error e) {
+      if (thresholds != null) {
+        thresholds.release();
+      }
+      throw e;
     } finally {
+      if (pooled != null) {
+        pooled.unpersist();
+      }
+      folds.forEach(Dataset::unpersist);
       rows.unpersist();
     }
+  }
+
+  /**
+   * One backtest origin: thresholds and model from the dates before it, its fold scored (cached;
+   * the fold's thresholds are released once it is).
+   */
+  private static Dataset<Row> scoredFold(Dataset<Row> rows, Backtest backtest, int i, List<String> used,
+      ModelSettings.Risk settings) {
+    TimeSplit fold = backtest.folds().get(i);
+    Thresholds.Fitted thresholds = Thresholds.fit(fold.training(rows), settings);
+    try {
+      PipelineModel model = fit(labelled(fold.training(rows), thresholds), used, settings);
+      Dataset<Row> scored = score(model, labelled(backtest.evaluation(rows, i), thresholds))
+          .filter(col(Features.RISK_LABEL).isNotNull())
+          .select(col("location_id"), col("date"), col(Features.RISK_LABEL), col(SCORE), col(Thresholds.COLUMN))
+          .withColumn(Backtest.ORIGIN, lit(i))
+          .persist(StorageLevel.MEMORY_AND_DISK());
+      scored.count(); // materialised before the fold's thresholds are released
+      return scored;
+    } finally {
+      thresholds.release();
+    }
+  }
+
+  /** The folds' scored rows in one cached table; the folds' own caches are freed. */
+  static Dataset<Row> pooledOf(List<Dataset<Row>> folds) {
+    Dataset<Row> pooled = folds.stream().reduce(Dataset::union).orElseThrow().persist(StorageLevel.MEMORY_AND_DISK());
+    pooled.count();
+    folds.forEach(Dataset::unpersist);
+    return pooled;
+  }
+
+  /** Rows with their threshold, the threshold feature and the label. */
+  private static Dataset<Row> labelled(Dataset<Row> rows, Thresholds.Fitted thresholds) {
+    return Thresholds.label(Thresholds.attach(rows, thresholds));
+  }
+
+  /** Fits the pipeline (imputer, assembler, scaler, logistic regression) on the rows with a label. */
+  private static PipelineModel fit(Dataset<Row> labelled, List<String> features, ModelSettings.Risk settings) {
+    LogisticRegression learner = new LogisticRegression()
+        .setLabelCol(Features.RISK_LABEL)
+        .setFeaturesCol(FeatureStages.FEATURES)
+        .setMaxIter(settings.maxIter())
+        .setRegParam(settings.regParam())
+        .setElasticNetParam(ELASTIC_NET);
+    List<PipelineStage> stages = new ArrayList<>(FeatureStages.of(features, Features.IMPUTED));
+    stages.add(learner);
+    return new Pipeline().setStages(stages.toArray(new PipelineStage[0]))
+        .fit(labelled.filter(col(Features.RISK_LABEL).isNotNull()));
   }
 
   /** Adds {@link #SCORE} (a double in 0..1) to feature rows, using a fitted risk model. */
@@ -139,6 +238,7 @@ public final class RiskModel {
           sum(label).as("positives"),
           sum(when(high.and(label.equalTo(1.0)), 1).otherwise(0)).as("tp"),
           sum(when(high, 1).otherwise(0)).as("flagged")).first();
+      // a scored row counts once: the label is 0.0 or 1.0
       double rows = counts.getLong(0);
       double positives = counts.isNullAt(1) ? 0 : counts.getDouble(1);
       double truePositives = counts.isNullAt(2) ? 0 : counts.getLong(2);
@@ -151,6 +251,9 @@ public final class RiskModel {
       metrics.put("pr_auc", bothClasses ? evaluator.setMetricName("areaUnderPR").evaluate(evaluated) : Double.NaN);
       metrics.put("precision_at_high", flagged > 0 ? truePositives / flagged : Double.NaN);
       metrics.put("recall_at_high", positives > 0 ? truePositives / positives : Double.NaN);
+      // the alerts it would have raised that were false, among the rows that were not outbreaks
+      metrics.put("false_alarm_rate_at_high", rows - positives > 0 ? (flagged - truePositives) / (rows - positives)
+          : Double.NaN);
       metrics.put("positive_rate", rows > 0 ? positives / rows : Double.NaN);
       metrics.put("positives", positives);
       metrics.put("negatives", rows - positives);

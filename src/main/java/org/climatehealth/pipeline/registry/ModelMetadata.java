@@ -23,6 +23,8 @@ import java.util.Map;
  * @param rowsExcluded rows left out of training and evaluation, by reason (e.g. no label yet)
  * @param metrics evaluation metrics by name (roc_auc, mae, mse...); null where one could not be computed
  * @param metricsUnavailable why, for each metric that is null
+ * @param backtest the rolling-origin backtest: metrics per origin, the worst origin and, for the
+ *     risk model, its alerts' performance by location (null for models without one)
  * @param gate the quality gate and its outcome
  * @param status {@link #PENDING}, {@link #APPROVED} or {@link #REJECTED}
  * @param approvedBy who approved it ("policy:auto" for automatic approval)
@@ -47,6 +49,7 @@ public record ModelMetadata(
     @JsonProperty("rows_excluded") Map<String, Long> rowsExcluded,
     Map<String, Double> metrics,
     @JsonProperty("metrics_unavailable") Map<String, String> metricsUnavailable,
+    Map<String, Object> backtest,
     Gate gate,
     String status,
     @JsonProperty("approved_by") String approvedBy,
@@ -89,7 +92,7 @@ public record ModelMetadata(
     boolean approved = APPROVED.equals(newStatus);
     boolean rejected = REJECTED.equals(newStatus);
     return new ModelMetadata(name, version, createdAt, runId, algorithm, parameters, features, label, training,
-        evaluation, rowsExcluded, metrics, metricsUnavailable, gate, newStatus,
+        evaluation, rowsExcluded, metrics, metricsUnavailable, backtest, gate, newStatus,
         approved ? by : approvedBy, approved ? at : approvedAt,
         rejected ? by : rejectedBy, rejected ? at : rejectedAt, reason);
   }

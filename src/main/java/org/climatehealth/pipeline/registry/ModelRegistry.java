@@ -402,7 +402,7 @@ public final class ModelRegistry {
 
   private static ModelMetadata withCreatedAt(ModelMetadata m, String createdAt) {
     return new ModelMetadata(m.name(), m.version(), createdAt, m.runId(), m.algorithm(), m.parameters(), m.features(),
-        m.label(), m.training(), m.evaluation(), m.rowsExcluded(), m.metrics(), m.metricsUnavailable(), m.gate(),
+        m.label(), m.training(), m.evaluation(), m.rowsExcluded(), m.metrics(), m.metricsUnavailable(), m.backtest(), m.gate(),
         m.status(), m.approvedBy(), m.approvedAt(), m.rejectedBy(), m.rejectedAt(), m.statusReason());
   }
 

@@ -3,6 +3,7 @@ package org.climatehealth.pipeline.storage;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.deser.std.UntypedObjectDeserializer;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.SerializerProvider;
 import com.fasterxml.jackson.databind.module.SimpleModule;
@@ -205,6 +206,10 @@ public interface Storage extends AutoCloseable {
   final class Json {
     static final ObjectMapper MAPPER = new ObjectMapper()
         .findAndRegisterModules()
+        // Spark's classpath brings jackson-module-scala, which reads untyped values (a Map<String, Object>'s
+        // nested objects and arrays) as Scala collections: read them as java.util.Map and List
+        .registerModule(new SimpleModule("java-collections")
+            .addDeserializer(Object.class, new UntypedObjectDeserializer(null, null)))
         .registerModule(new SimpleModule("non-finite-as-null")
             .addSerializer(Double.class, new NonFiniteAsNull<>(Double.class))
             .addSerializer(Double.TYPE, new NonFiniteAsNull<>(Double.TYPE))

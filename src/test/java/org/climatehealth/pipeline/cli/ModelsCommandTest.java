@@ -62,7 +62,7 @@ class ModelsCommandTest {
     Gate gate = new Gate("m", ">=", 0.75, 0.6, gatePassed, gatePassed ? "m passes" : "m 0.6000 is 0.1500 below the gate's minimum 0.7500");
     boolean byGate = !gatePassed;
     registry.register(claim, new ModelMetadata(name, claim.version(), null, claim.runId(), "GBT", Map.of(),
-        List.of("x"), "y", null, null, null, metrics, Map.of(), gate, status,
+        List.of("x"), "y", null, null, null, metrics, Map.of(), null, gate, status,
         ModelMetadata.APPROVED.equals(status) ? "policy:auto" : null,
         ModelMetadata.APPROVED.equals(status) ? "2024-06-01T10:00:00Z" : null,
         byGate ? "gate" : null, byGate ? "2024-06-01T10:00:00Z" : null, byGate ? gate.message() : null));

@@ -49,6 +49,7 @@ class RunIfChangedIT {
         "--conf", "pipeline.stores.models=file:" + dir.resolve("models"),
         "--conf", "pipeline.models.risk.holdout-days=35",
         "--conf", "pipeline.models.forecast.holdout-days=35",
+        "--conf", "pipeline.models.risk.backtest-origins=1", "--conf", "pipeline.models.forecast.backtest-origins=1",
         "--conf", "pipeline.models.risk.min-roc-auc=0",
         "--conf", "pipeline.models.forecast.max-mae-ratio=100",
         "--conf", "pipeline.spark.master=" + sparkMaster,

@@ -206,14 +206,20 @@ class SettingsLoaderTest {
   @Test
   void theLearnersSettingsHaveDefaultsOverridesAndChecks() {
     ModelSettings defaults = shipped.load("local", List.of()).models();
-    assertThat(defaults.risk()).isEqualTo(new ModelSettings.Risk(30, 56, 0.75, 100, 0.001));
-    assertThat(defaults.forecast()).isEqualTo(new ModelSettings.Forecast(56, 1.0, 40, 5, 0.1));
+    ModelSettings.Seasonal seasonal = new ModelSettings.Seasonal(2.0, 2, 0.95);
+    assertThat(defaults.risk()).isEqualTo(new ModelSettings.Risk(ModelSettings.ThresholdRule.SEASONAL, seasonal, 30,
+        112, 4, 0.75, 100, 0.001));
+    assertThat(defaults.forecast()).isEqualTo(new ModelSettings.Forecast(112, 4, 1.0, 40, 5, 0.1));
 
     ModelSettings tuned = shipped.load("local", List.of("pipeline.models.risk.max-iter=20",
         "pipeline.models.risk.reg-param=0", "pipeline.models.forecast.max-iter=8",
-        "pipeline.models.forecast.max-depth=3", "pipeline.models.forecast.step-size=1")).models();
-    assertThat(tuned.risk()).isEqualTo(new ModelSettings.Risk(30, 56, 0.75, 20, 0.0));
-    assertThat(tuned.forecast()).isEqualTo(new ModelSettings.Forecast(56, 1.0, 8, 3, 1.0));
+        "pipeline.models.forecast.max-depth=3", "pipeline.models.forecast.step-size=1",
+        "pipeline.models.risk.threshold=Absolute", "pipeline.models.risk.seasonal.sd=1.5",
+        "pipeline.models.risk.seasonal.min-years=5", "pipeline.models.risk.seasonal.fallback-quantile=0.9",
+        "pipeline.models.risk.backtest-origins=13", "pipeline.models.forecast.backtest-origins=1")).models();
+    assertThat(tuned.risk()).isEqualTo(new ModelSettings.Risk(ModelSettings.ThresholdRule.ABSOLUTE,
+        new ModelSettings.Seasonal(1.5, 5, 0.9), 30, 112, 13, 0.75, 20, 0.0));
+    assertThat(tuned.forecast()).isEqualTo(new ModelSettings.Forecast(112, 1, 1.0, 8, 3, 1.0));
 
     Map<String, String> bad = Map.of(
         "pipeline.models.risk.max-iter=0", "expected a whole number from 1 to 10000",
@@ -223,6 +229,12 @@ class SettingsLoaderTest {
         "pipeline.models.forecast.step-size=0", "expected a number above 0, at most 1",
         "pipeline.models.forecast.step-size=1.5", "expected a number from 0.0 to 1.0",
         "pipeline.models.forecast.holdout-days=7.5", "expected a whole number of days from 1 to 3650");
+    bad = new java.util.HashMap<>(bad);
+    bad.putAll(Map.of(
+        "pipeline.models.risk.threshold=median", "expected seasonal or absolute",
+        "pipeline.models.risk.seasonal.fallback-quantile=1", "expected a fraction between 0 and 1, both excluded",
+        "pipeline.models.risk.seasonal.min-years=0", "expected a whole number from 1 to 100",
+        "pipeline.models.forecast.backtest-origins=0", "expected a whole number from 1 to 52"));
     bad.forEach((override, expected) -> assertThatThrownBy(() -> shipped.load("local", List.of(override)))
         .as(override)
         .isInstanceOf(ConfigurationException.class)

@@ -131,6 +131,7 @@ class JobRolePolicyIT {
         // this test is about requests, not model quality: 4 locations give too small a hold-out to gate on
         "--conf", "pipeline.models.risk.min-roc-auc=0", "--conf", "pipeline.models.forecast.max-mae-ratio=1000",
         "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28",
+        "--conf", "pipeline.models.risk.backtest-origins=1", "--conf", "pipeline.models.forecast.backtest-origins=1",
         "--conf", "pipeline.spark.master=local[2]", "--conf", "spark.ui.enabled=false",
         "--conf", "spark.sql.shuffle.partitions=2"));
     small.addAll(TestSettings.quickModelOptions());

@@ -92,7 +92,8 @@ class S3FaultsIT {
           "pipeline.models.approval=auto",
           // this test is about storage, not model quality: 4 locations give too small a hold-out to gate on
           "pipeline.models.risk.min-roc-auc=0", "pipeline.models.forecast.max-mae-ratio=1000",
-          "pipeline.models.risk.holdout-days=28", "pipeline.models.forecast.holdout-days=28"));
+          "pipeline.models.risk.holdout-days=28", "pipeline.models.forecast.holdout-days=28",
+          "pipeline.models.risk.backtest-origins=1", "pipeline.models.forecast.backtest-origins=1"));
       conf.addAll(TestSettings.QUICK_MODELS);
       if (endpoint != null) {
         conf.addAll(List.of("pipeline.s3.endpoint=" + endpoint, "pipeline.s3.path-style-access=true"));

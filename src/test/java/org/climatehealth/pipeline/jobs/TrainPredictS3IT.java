@@ -61,7 +61,8 @@ class TrainPredictS3IT {
         "--conf", "pipeline.models.approval=manual",
         // this test is about storage, not model quality: 4 locations give too small a hold-out to gate on
         "--conf", "pipeline.models.risk.min-roc-auc=0", "--conf", "pipeline.models.forecast.max-mae-ratio=1000",
-        "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28"));
+        "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28",
+        "--conf", "pipeline.models.risk.backtest-origins=1", "--conf", "pipeline.models.forecast.backtest-origins=1"));
     conf.addAll(TestSettings.quickModelOptions());
     List<String> overrides = new ArrayList<>();
     for (int i = 1; i < conf.size(); i += 2) {

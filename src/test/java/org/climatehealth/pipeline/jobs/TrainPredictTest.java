@@ -2,6 +2,7 @@ package org.climatehealth.pipeline.jobs;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.weekofyear;
 import static org.apache.spark.sql.functions.when;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -66,7 +67,11 @@ class TrainPredictTest {
         "--conf", "pipeline.stores.processed=file:" + dir.resolve("processed"),
         "--conf", "pipeline.stores.models=file:" + dir.resolve("models"),
         "--conf", "pipeline.models.risk.holdout-days=35",
-        "--conf", "pipeline.models.forecast.holdout-days=35"));
+        "--conf", "pipeline.models.forecast.holdout-days=35",
+        "--conf", "pipeline.models.risk.backtest-origins=2",
+        "--conf", "pipeline.models.forecast.backtest-origins=2",
+        // 300 days of data: one year of each week, so the seasonal rule needs one
+        "--conf", "pipeline.models.risk.seasonal.min-years=1"));
     return all.toArray(String[]::new);
   }
 
@@ -95,12 +100,35 @@ class TrainPredictTest {
     assertThat(risk.get("metrics").has("recall_at_high")).isTrue();
     assertThat(risk.get("gate").get("passed").asBoolean()).isTrue();
     // labels need the next 7 days: the last labelled date is 7 days before the data ends;
-    // the hold-out is its last 35 days, training ends 8 days before the hold-out
+    // the backtest is its last 35 days from 2 origins (17 and 18 days), each trained up to 8 days
+    // before its origin; the registered model is trained on every labelled date
     assertThat(risk.get("evaluation").get("to").asText()).isEqualTo("2023-10-20");
     assertThat(risk.get("evaluation").get("from").asText()).isEqualTo("2023-09-16");
-    assertThat(risk.get("training").get("to").asText()).isEqualTo("2023-09-08");
+    assertThat(risk.get("training").get("to").asText()).isEqualTo("2023-10-20");
     assertThat(risk.get("evaluation").get("rows").asLong()).isEqualTo(8 * 35);
     assertThat(risk.get("features").size()).isGreaterThan(10);
+    JsonNode origins = risk.get("backtest").get("origins");
+    assertThat(origins).hasSize(2);
+    assertThat(origins.get(0).get("origin").asText()).isEqualTo("2023-09-16");
+    assertThat(origins.get(0).get("trained_to").asText()).isEqualTo("2023-09-08");
+    assertThat(origins.get(1).get("origin").asText()).isEqualTo("2023-10-03");
+    assertThat(origins.get(1).get("trained_to").asText()).isEqualTo("2023-09-25");
+    assertThat(origins.get(0).get("rows").asDouble() + origins.get(1).get("rows").asDouble()).isEqualTo(8 * 35);
+    assertThat(risk.get("backtest").get("worst_origin").get("roc_auc").asDouble())
+        .isEqualTo(Math.min(origins.get(0).get("roc_auc").asDouble(), origins.get(1).get("roc_auc").asDouble()));
+    assertThat(risk.get("backtest").get("alerts_by_location").get("locations").asLong()).isEqualTo(8);
+    assertThat(risk.get("metrics").has("false_alarm_rate_at_high")).isTrue();
+    // seasonal thresholds: data from Sunday 2023-01-01 (ISO week 52 of 2022) to 2023-10-27; labelled
+    // dates fill weeks 52 and 1..42, so weeks 43..51 and 53 fall back: 10 of 53 for each location
+    JsonNode threshold = risk.get("parameters").get("threshold");
+    assertThat(threshold.get("rule").asText()).isEqualTo("seasonal");
+    assertThat(threshold.get("locations").asLong()).isEqualTo(8);
+    assertThat(threshold.get("location_weeks_fallback").asLong()).isEqualTo(8 * 10);
+    assertThat(threshold.get("locations_some_weeks_fallback").asLong()).isEqualTo(8);
+    assertThat(spark.read().parquet(dir.resolve("models/models/risk/v0001/thresholds").toString()).count())
+        .isEqualTo(8 * 53);
+    assertThat(spark.read().parquet(dir.resolve("models/models/risk/v0001/backtest_alerts_by_location").toString())
+        .count()).isEqualTo(8);
 
     JsonNode forecast = metadata("forecast", 1);
     assertThat(forecast.get("status").asText()).isEqualTo("approved");
@@ -108,6 +136,10 @@ class TrainPredictTest {
     double naive = forecast.get("metrics").get("seasonal_naive_mae").asDouble();
     assertThat(mae).isLessThan(naive);
     assertThat(forecast.get("gate").get("threshold").asDouble()).isEqualTo(naive);
+    assertThat(forecast.get("backtest").get("origins")).hasSize(2);
+    assertThat(forecast.get("metrics").get("interval_80_coverage").asDouble()).isBetween(0.5, 1.0);
+    assertThat(forecast.get("backtest").get("interval_80_coverage").asText()).startsWith("out of sample");
+    assertThat(forecast.get("parameters").get("interval_80").get("by_horizon")).hasSize(7);
     assertThat(dir.resolve("models/models/risk/v0001/model/metadata")).isDirectory();
     assertThat(trained.out()).contains("risk      v0001   approved").contains("forecast  v0001   approved");
   }
@@ -125,8 +157,14 @@ class TrainPredictTest {
     Dataset<Row> predictions = spark.read().parquet(processed.resolve("predictions/date=" + LAST_DAY).toString());
     assertThat(types(predictions)).containsExactly(
         "location_id:string", "date:date", "risk_score:double", "risk_level:string", "model_name:string",
-        "model_version:int", "run_id:string");
+        "model_version:int", "run_id:string", "risk_threshold_per_100k:double");
     assertThat(predictions.count()).isEqualTo(8);
+    // scored against the thresholds saved with the model: each location's, for the date's ISO week
+    Dataset<Row> thresholds = spark.read().parquet(dir.resolve("models/models/risk/v0001/thresholds").toString());
+    assertThat(predictions.join(thresholds, predictions.col("location_id").equalTo(thresholds.col("location_id"))
+            .and(thresholds.col("iso_week").equalTo(weekofyear(predictions.col("date"))))
+            .and(thresholds.col("risk_threshold_per_100k").equalTo(predictions.col("risk_threshold_per_100k"))))
+        .count()).isEqualTo(8);
     assertThat(predictions.filter(col("risk_score").lt(0).or(col("risk_score").gt(1))).count()).isZero();
     assertThat(predictions.select("risk_level").distinct().as(org.apache.spark.sql.Encoders.STRING()).collectAsList())
         .isSubsetOf("LOW", "MEDIUM", "HIGH");
@@ -136,8 +174,11 @@ class TrainPredictTest {
     Dataset<Row> forecasts = spark.read().parquet(processed.resolve("forecasts/date=" + LAST_DAY).toString());
     assertThat(types(forecasts)).containsExactly(
         "location_id:string", "issue_date:date", "target_date:date", "horizon_days:int", "predicted_cases:double",
-        "model_version:int", "run_id:string");
+        "model_version:int", "run_id:string", "predicted_cases_lower:double", "predicted_cases_upper:double");
     assertThat(forecasts.count()).isEqualTo(8 * 7);
+    assertThat(forecasts.filter("predicted_cases_lower is null or predicted_cases_lower < 0 "
+        + "or predicted_cases_lower > predicted_cases or predicted_cases_upper < predicted_cases").count()).isZero();
+    assertThat(forecasts.filter("predicted_cases_upper > predicted_cases_lower").count()).isPositive();
     assertThat(forecasts.filter("datediff(target_date, issue_date) != horizon_days or predicted_cases < 0").count())
         .isZero();
 
@@ -225,7 +266,7 @@ class TrainPredictTest {
         .csv(jsonStore.resolve("forecasts/date=" + LAST_DAY).toString());
     assertThat(csvRead.count()).isEqualTo(56);
     assertThat(csvRead.columns()).containsExactly("location_id", "issue_date", "target_date", "horizon_days",
-        "predicted_cases", "model_version", "run_id");
+        "predicted_cases", "model_version", "run_id", "predicted_cases_lower", "predicted_cases_upper");
   }
 
   @Test

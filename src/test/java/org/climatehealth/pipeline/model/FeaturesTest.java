@@ -158,9 +158,14 @@ class FeaturesTest {
     assertThat(after.exceptAll(before).count()).isZero();
   }
 
+  /** Rows labelled against an absolute threshold. */
+  private static Dataset<Row> labelled(double threshold) {
+    return Thresholds.label(Thresholds.attach(Features.withFutureIncidence(Features.asOf(daily)), null, threshold));
+  }
+
   @Test
   void riskLabelIsTheNextSevenDaysIncidenceAgainstTheThreshold() {
-    Map<String, Row> at50 = byKey(Features.withRiskLabel(Features.asOf(daily), 50.0));
+    Map<String, Row> at50 = byKey(labelled(50.0));
     // 11th: 12..18 = 105 cases = 52.5 per 100k > 50
     assertThat(at50.get("A 2024-01-11").<Long>getAs(Features.FUTURE_CASES_7D)).isEqualTo(105L);
     assertThat(at50.get("A 2024-01-11").<Double>getAs(Features.RISK_LABEL)).isEqualTo(1.0);
@@ -169,7 +174,7 @@ class FeaturesTest {
     assertThat(at50.get("A 2024-01-09").<Double>getAs(Features.RISK_LABEL)).isNull();
     // 14th: the 21st is past the data: unknown
     assertThat(at50.get("A 2024-01-14").<Double>getAs(Features.RISK_LABEL)).isNull();
-    Map<String, Row> at60 = byKey(Features.withRiskLabel(Features.asOf(daily), 60.0));
+    Map<String, Row> at60 = byKey(labelled(60.0));
     assertThat(at60.get("A 2024-01-11").<Double>getAs(Features.RISK_LABEL)).isEqualTo(0.0);
     // 13th: 14..20 = 119 = 59.5 per 100k, not above 60
     assertThat(at60.get("A 2024-01-13").<Double>getAs(Features.RISK_LABEL)).isEqualTo(0.0);

@@ -206,7 +206,7 @@ public abstract class ModelRegistryContractTest {
     ModelMetadata given = metadata(abalone, ModelMetadata.PENDING, true);
     given = new ModelMetadata(given.name(), given.version(), "2023-01-01T00:00:00Z", given.runId(), given.algorithm(),
         given.parameters(), given.features(), given.label(), given.training(), given.evaluation(),
-        given.rowsExcluded(), given.metrics(), given.metricsUnavailable(), given.gate(), given.status(), null, null, null, null, null);
+        given.rowsExcluded(), given.metrics(), given.metricsUnavailable(), given.backtest(), given.gate(), given.status(), null, null, null, null, null);
     ModelMetadata abalone1 = registry.register(abalone, given);
 
     assertThat(abalone1.createdAt()).isEqualTo("2023-01-01T00:00:00Z");
@@ -408,7 +408,7 @@ public abstract class ModelRegistryContractTest {
     return new ModelMetadata(claim.name(), claim.version(), null, claim.runId(), "GBTClassifier",
         Map.of("maxDepth", 5), List.of("rainfall_7d_mm", "temperature_max_7d_mean_c"), "incidence above 10/100k",
         new DataRange("2023-01-01", "2023-12-31", 3650, null), new DataRange("2024-01-01", "2024-02-29", 600, null),
-        Map.of("no_label_yet", 70L), Map.of("roc_auc", auc), Map.of(), gate, status,
+        Map.of("no_label_yet", 70L), Map.of("roc_auc", auc), Map.of(), null, gate, status,
         ModelMetadata.APPROVED.equals(status) ? "policy:auto" : null,
         ModelMetadata.APPROVED.equals(status) ? T0.toString() : null,
         gateRejected ? "gate" : null, gateRejected ? T0.toString() : null,

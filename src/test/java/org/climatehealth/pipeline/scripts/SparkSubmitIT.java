@@ -106,7 +106,8 @@ class SparkSubmitIT {
         "--conf", "pipeline.s3.endpoint=" + s3.endpoint(), "--conf", "pipeline.s3.path-style-access=true",
         // this test is about the runtime, not model quality: small data and learners, gates that pass
         "--conf", "pipeline.models.risk.min-roc-auc=0", "--conf", "pipeline.models.forecast.max-mae-ratio=1000",
-        "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28"));
+        "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28",
+        "--conf", "pipeline.models.risk.backtest-origins=1", "--conf", "pipeline.models.forecast.backtest-origins=1"));
     conf.addAll(TestSettings.quickModelOptions());
     // the raw data is written in-process (generate needs no Spark): 4 locations x 120 days from 2023-04-01
     CliRun generated = CliRun.of(concat(List.of("generate", "--locations", "4", "--days", "120",

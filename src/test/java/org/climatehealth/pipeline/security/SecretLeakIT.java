@@ -112,7 +112,8 @@ class SecretLeakIT {
         "--conf", "pipeline.spark.master=local[2]",
         // this test is about secrets, not model quality: small data, gates that pass
         "--conf", "pipeline.models.risk.min-roc-auc=0", "--conf", "pipeline.models.forecast.max-mae-ratio=1000",
-        "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28"));
+        "--conf", "pipeline.models.risk.holdout-days=28", "--conf", "pipeline.models.forecast.holdout-days=28",
+        "--conf", "pipeline.models.risk.backtest-origins=1", "--conf", "pipeline.models.forecast.backtest-origins=1"));
     conf.addAll(TestSettings.quickModelOptions());
     Map<String, String> ok = environment(SECRET_KEY);
     Map<String, String> debug = new LinkedHashMap<>(ok);

@@ -82,7 +82,7 @@ class StrictJsonTest {
     ModelMetadata metadata = new ModelMetadata("risk", 2, "2026-01-01T00:00:00Z", "r1", "LogisticRegression",
         Map.of("max_iter", 100, "reg_param", 0.001), List.of("x"), "y",
         new DataRange("2023-01-01", "2023-06-02", 3000, null), new DataRange("2023-06-10", "2023-07-19", 800, null),
-        Map.of("missing_features", 0L), metrics, unavailable,
+        Map.of("missing_features", 0L), metrics, unavailable, null,
         new Gate("roc_auc", ">=", 0.75, null, false, "roc_auc could not be computed"), ModelMetadata.REJECTED,
         null, null, "gate", "2026-01-01T00:00:00Z", "roc_auc could not be computed");
 
