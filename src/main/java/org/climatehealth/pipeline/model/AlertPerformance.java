@@ -77,6 +77,40 @@ public final class AlertPerformance {
     return summary;
   }
 
+  /** The levels {@link #byLevel} reports. */
+  static final double[] LEVELS = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9};
+
+  /**
+   * The trade-off an officer picks {@code pipeline.predict.risk-levels.high} from: for alerts at
+   * each of {@link #LEVELS} (a score at or above it), over all backtest rows, the share of days
+   * alerted, sensitivity, false-alarm rate and precision (null where undefined). One aggregate.
+   */
+  public static List<Map<String, Object>> byLevel(Dataset<Row> scored) {
+    Column outbreak = col(Features.RISK_LABEL).equalTo(1.0);
+    List<Column> sums = new java.util.ArrayList<>(List.of(count(lit(1)), sum(when(outbreak, 1).otherwise(0))));
+    for (double level : LEVELS) {
+      Column alert = col(RiskModel.SCORE).geq(level);
+      sums.add(sum(when(alert, 1).otherwise(0)));
+      sums.add(sum(when(alert.and(outbreak), 1).otherwise(0)));
+    }
+    Row row = scored.agg(sums.get(0), sums.subList(1, sums.size()).toArray(new Column[0])).first();
+    double days = row.getLong(0);
+    double outbreaks = row.isNullAt(1) ? 0 : row.getLong(1);
+    List<Map<String, Object>> levels = new java.util.ArrayList<>();
+    for (int i = 0; i < LEVELS.length; i++) {
+      double alerts = row.isNullAt(2 + 2 * i) ? 0 : row.getLong(2 + 2 * i);
+      double caught = row.isNullAt(3 + 2 * i) ? 0 : row.getLong(3 + 2 * i);
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("level", LEVELS[i]);
+      entry.put("alert_rate", days > 0 ? alerts / days : null);
+      entry.put(SENSITIVITY, outbreaks > 0 ? caught / outbreaks : null);
+      entry.put(FALSE_ALARM_RATE, days - outbreaks > 0 ? (alerts - caught) / (days - outbreaks) : null);
+      entry.put("precision", alerts > 0 ? caught / alerts : null);
+      levels.add(entry);
+    }
+    return levels;
+  }
+
   private static Map<String, Object> entry(Row row) {
     Map<String, Object> entry = new LinkedHashMap<>();
     for (String field : List.of("location_id", "outbreak_days", "caught", SENSITIVITY, FALSE_ALARM_RATE)) {

@@ -84,7 +84,7 @@ public final class ForecastModel {
       List<Callable<PipelineModel>> fits = new ArrayList<>();
       for (int i = 0; i < backtest.folds().size(); i++) {
         Dataset<Row> training = backtest.folds().get(i).training(labelled);
-        fits.add(() -> fit(training, features, settings));
+        fits.add(() -> fit(training, FeatureStages.fittable(training, features, Features.IMPUTED), settings));
       }
       fits.add(() -> fit(labelled, features, settings));
       List<PipelineModel> models = Concurrently.run(fits);

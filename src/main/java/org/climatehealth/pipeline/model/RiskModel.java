@@ -144,6 +144,7 @@ public final class RiskModel {
       report.put("origins", origins);
       report.put("worst_origin", Backtest.worst(origins, "roc_auc", true));
       report.put("alerts_by_location", AlertPerformance.summary(byLocation));
+      report.put("alerts_by_level", AlertPerformance.byLevel(pooled));
       Map<String, Dataset<Row>> tables = new LinkedHashMap<>();
       if (thresholds.table() != null) {
         tables.put(Thresholds.TABLE, thresholds.table());
@@ -180,7 +181,8 @@ public final class RiskModel {
     TimeSplit fold = backtest.folds().get(i);
     Thresholds.Fitted thresholds = Thresholds.fit(fold.training(rows), settings);
     try {
-      PipelineModel model = fit(labelled(fold.training(rows), thresholds), used, settings);
+      Dataset<Row> training = labelled(fold.training(rows), thresholds);
+      PipelineModel model = fit(training, FeatureStages.fittable(training, used, Features.IMPUTED), settings);
       Dataset<Row> scored = score(model, labelled(backtest.evaluation(rows, i), thresholds))
           .filter(col(Features.RISK_LABEL).isNotNull())
           .select(col("location_id"), col("date"), col(Features.RISK_LABEL), col(SCORE), col(Thresholds.COLUMN))

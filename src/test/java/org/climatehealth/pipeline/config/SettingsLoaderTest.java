@@ -208,8 +208,8 @@ class SettingsLoaderTest {
     ModelSettings defaults = shipped.load("local", List.of()).models();
     ModelSettings.Seasonal seasonal = new ModelSettings.Seasonal(2.0, 2, 0.95);
     assertThat(defaults.risk()).isEqualTo(new ModelSettings.Risk(ModelSettings.ThresholdRule.SEASONAL, seasonal, 30,
-        112, 4, 0.75, 100, 0.001));
-    assertThat(defaults.forecast()).isEqualTo(new ModelSettings.Forecast(112, 4, 1.0, 40, 5, 0.1));
+        56, 2, 0.75, 100, 0.001));
+    assertThat(defaults.forecast()).isEqualTo(new ModelSettings.Forecast(56, 2, 1.0, 40, 5, 0.1));
 
     ModelSettings tuned = shipped.load("local", List.of("pipeline.models.risk.max-iter=20",
         "pipeline.models.risk.reg-param=0", "pipeline.models.forecast.max-iter=8",
@@ -218,8 +218,8 @@ class SettingsLoaderTest {
         "pipeline.models.risk.seasonal.min-years=5", "pipeline.models.risk.seasonal.fallback-quantile=0.9",
         "pipeline.models.risk.backtest-origins=13", "pipeline.models.forecast.backtest-origins=1")).models();
     assertThat(tuned.risk()).isEqualTo(new ModelSettings.Risk(ModelSettings.ThresholdRule.ABSOLUTE,
-        new ModelSettings.Seasonal(1.5, 5, 0.9), 30, 112, 13, 0.75, 20, 0.0));
-    assertThat(tuned.forecast()).isEqualTo(new ModelSettings.Forecast(112, 1, 1.0, 8, 3, 1.0));
+        new ModelSettings.Seasonal(1.5, 5, 0.9), 30, 56, 13, 0.75, 20, 0.0));
+    assertThat(tuned.forecast()).isEqualTo(new ModelSettings.Forecast(56, 1, 1.0, 8, 3, 1.0));
 
     Map<String, String> bad = Map.of(
         "pipeline.models.risk.max-iter=0", "expected a whole number from 1 to 10000",

@@ -338,7 +338,8 @@ class TrainPredictTest {
     Path processed = dir.resolve("processed-run-gate");
 
     CliRun run = CliRun.of(args(List.of("--conf", "pipeline.stores.processed=file:" + processed,
-        "--conf", "pipeline.stores.models=file:" + models, "--conf", "pipeline.models.risk.min-roc-auc=0.9999"),
+        "--conf", "pipeline.stores.models=file:" + models, "--conf", "pipeline.models.risk.min-roc-auc=0.9999",
+        "--conf", "pipeline.models.risk.backtest-origins=1"),
         "run", "--run-id", "run-gate"));
 
     assertThat(run.exitCode()).as(run.err()).isEqualTo(ExitCodes.GATE_FAILED);
@@ -370,7 +371,8 @@ class TrainPredictTest {
   @Test
   @Order(7)
   void aModelThatMissesItsGateIsRegisteredRejectedAndTheJobExits3() throws IOException {
-    CliRun run = CliRun.of(args(List.of("--conf", "pipeline.models.risk.min-roc-auc=0.9999"),
+    CliRun run = CliRun.of(args(List.of("--conf", "pipeline.models.risk.min-roc-auc=0.9999",
+        "--conf", "pipeline.models.risk.backtest-origins=1"),
         "train", "--model", "risk", "--run-id", "gate-1"));
     assertThat(run.exitCode()).isEqualTo(ExitCodes.GATE_FAILED);
     assertThat(run.errLines().get(0)).startsWith("error: model risk v2 missed its quality gate: roc_auc ")

@@ -47,5 +47,16 @@ class AlertPerformanceTest {
     List<Map<String, Object>> lowest = (List<Map<String, Object>>) summary.get("lowest_sensitivity");
     assertThat(lowest).hasSize(1);
     assertThat(lowest.get(0)).containsEntry("location_id", "X").containsEntry(AlertPerformance.SENSITIVITY, 0.5);
+
+    // over all 7 days (2 outbreaks, 5 quiet): at 0.5, alerts on 0.7, 0.5, 0.65, 0.6: both outbreaks
+    // caught, 2 of 5 quiet days alarmed; at 0.6 one outbreak missed; at 0.9 nothing
+    List<Map<String, Object>> levels = AlertPerformance.byLevel(TestSpark.session().createDataFrame(rows, schema));
+    assertThat(levels).extracting(l -> l.get("level")).containsExactly(0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9);
+    assertThat(levels.get(4)).containsEntry("alert_rate", 4.0 / 7).containsEntry(AlertPerformance.SENSITIVITY, 1.0)
+        .containsEntry(AlertPerformance.FALSE_ALARM_RATE, 0.4).containsEntry("precision", 0.5);
+    assertThat(levels.get(5)).containsEntry(AlertPerformance.SENSITIVITY, 0.5)
+        .containsEntry(AlertPerformance.FALSE_ALARM_RATE, 0.4).containsEntry("precision", 1.0 / 3);
+    assertThat(levels.get(8)).containsEntry("alert_rate", 0.0).containsEntry(AlertPerformance.SENSITIVITY, 0.0)
+        .containsEntry("precision", null);
   }
 }

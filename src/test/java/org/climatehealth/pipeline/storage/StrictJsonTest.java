@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.climatehealth.pipeline.model.Metrics;
+import org.climatehealth.pipeline.monitor.RawManifest;
 import org.climatehealth.pipeline.registry.ModelMetadata;
 import org.climatehealth.pipeline.registry.ModelMetadata.DataRange;
 import org.climatehealth.pipeline.registry.ModelMetadata.Gate;
@@ -101,5 +102,46 @@ class StrictJsonTest {
     // and it reads back as the same record
     assertThat(new LocalStorage(StoreUri.local(root)).readJson("x.json", ModelMetadata.class).metricsUnavailable())
         .isEqualTo(unavailable);
+  }
+  @Test
+  void nestedParametersReadBackAsJavaMapsAndLists() throws IOException {
+    // Spark's classpath brings jackson-module-scala: untyped values must still read as java.util types,
+    // or predict would not find a risk version's threshold rule or a forecast version's interval
+    Map<String, Object> threshold = new LinkedHashMap<>();
+    threshold.put("rule", "seasonal");
+    threshold.put("locations", 50L);
+    threshold.put("threshold_per_100k_median", Double.NaN);
+    Map<String, Object> parameters = new LinkedHashMap<>();
+    parameters.put("threshold", threshold);
+    parameters.put("by_horizon", List.of(Map.of("horizon_days", 1, "q_lower", -1.5)));
+    Storage storage = new LocalStorage(StoreUri.local(root));
+    storage.writeJson("p.json", Map.of("parameters", parameters));
+
+    Map<?, ?> read = storage.readJson("p.json", Map.class);
+    assertThat(read.get("parameters")).isInstanceOf(java.util.Map.class);
+    Map<?, ?> readThreshold = (Map<?, ?>) ((Map<?, ?>) read.get("parameters")).get("threshold");
+    assertThat(readThreshold.get("rule")).isEqualTo("seasonal");
+    assertThat(readThreshold.get("locations")).isEqualTo(50);
+    assertThat(readThreshold.containsKey("threshold_per_100k_median")).isTrue();
+    assertThat(readThreshold.get("threshold_per_100k_median")).isNull();
+    assertThat(((Map<?, ?>) read.get("parameters")).get("by_horizon")).isInstanceOf(java.util.List.class);
+  }
+
+  @Test
+  void aRawManifestIsStrictJsonWithNumbersAsNumbers() throws IOException {
+    RawManifest.Entry entry = new RawManifest.Entry("raw/health_data.csv", 7_549_747L, "\"abc\"",
+        "2026-12-07T10:00:00Z");
+    RawManifest manifest = new RawManifest("r1", "scan", "2026-12-07T10:00:01Z", "file:/data/raw", "raw/", null,
+        List.of(entry), List.of(entry), List.of(), List.of(), 0);
+
+    JsonNode node = writtenAndReadBack(manifest);
+
+    assertThat(node.get("baseline").isNull()).isTrue();
+    assertThat(node.get("unchanged").isIntegralNumber()).isTrue();
+    assertThat(node.get("objects").get(0).get("size").isIntegralNumber()).isTrue();
+    assertThat(node.get("objects").get(0).get("size").longValue()).isEqualTo(7_549_747L);
+    assertThat(node.get("new").get(0).get("etag").textValue()).isEqualTo("\"abc\"");
+    assertThat(node.get("objects").get(0).get("last_modified").textValue()).isEqualTo("2026-12-07T10:00:00Z");
+    assertThat(new LocalStorage(StoreUri.local(root)).readJson("x.json", RawManifest.class)).isEqualTo(manifest);
   }
 }
