@@ -154,7 +154,8 @@ public final class RiskModel {
           Features.RISK_LABEL + ": 1 when the next 7 days' cases per 100k exceed the location's threshold ("
               + (settings.threshold() == ModelSettings.ThresholdRule.ABSOLUTE
                   ? "absolute: " + settings.incidenceThresholdPer100k()
-                  : "seasonal: its ISO week's mean + " + settings.seasonal().sd() + " sd over earlier years")
+                  : "seasonal: the mean + " + settings.seasonal().sd() + " sd of the location's same ISO week in the "
+                      + "training years, else its " + settings.seasonal().fallbackQuantile() + " quantile")
               + ")",
           backtest.trainingRange(trainingRows), backtest.evaluationRange(evaluationRows), excluded, metrics,
           Metrics.unavailable(metrics, why), gate, report, tables);
