@@ -1,16 +1,11 @@
 package org.climatehealth.pipeline.model;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-
 import java.time.LocalDate;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.Dataset;
-import org.apache.spark.sql.Row;
 import org.climatehealth.pipeline.registry.ModelMetadata.DataRange;
 
 /**
@@ -42,19 +37,13 @@ public record Backtest(LocalDate first, LocalDate last, List<TimeSplit> folds) {
     for (int i = 0; i < count; i++) {
       LocalDate from = oldest.evalFrom().plusDays((long) i * length);
       LocalDate to = i == count - 1 ? last : from.plusDays(length - 1L);
-      folds.add(new TimeSplit(first, from.minusDays(TimeSplit.GAP_DAYS + 1L), from, to));
+      folds.add(new TimeSplit(from.minusDays(TimeSplit.GAP_DAYS + 1L), from, to));
     }
     return new Backtest(first, last, List.copyOf(folds));
   }
 
   public LocalDate evalFrom() {
     return folds.get(0).evalFrom();
-  }
-
-  /** The rows of fold {@code i}'s evaluation period. */
-  public Dataset<Row> evaluation(Dataset<Row> rows, int i) {
-    TimeSplit fold = folds.get(i);
-    return fold.evaluation(rows).filter(col("date").leq(lit(java.sql.Date.valueOf(fold.evalTo()))));
   }
 
   /** The registered model's training data: every labelled date. */

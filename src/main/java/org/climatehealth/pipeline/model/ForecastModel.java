@@ -89,7 +89,7 @@ public final class ForecastModel {
       fits.add(() -> fit(labelled, features, settings));
       List<PipelineModel> models = Concurrently.run(fits);
       for (int i = 0; i < backtest.folds().size(); i++) {
-        folds.add(score(models.get(i), backtest.evaluation(labelled, i))
+        folds.add(score(models.get(i), backtest.folds().get(i).evaluation(labelled))
             .select(col("location_id"), col("date"), col(Features.HORIZON), col(Features.TARGET_CASES),
                 col(PREDICTED_CASES), col(Features.SAME_DAY_LAST_WEEK))
             .withColumn(Backtest.ORIGIN, lit(i))
@@ -106,7 +106,7 @@ public final class ForecastModel {
       Map<String, Double> metrics = evaluate(pooled);
       long evaluationRows = metrics.remove("rows").longValue();
       Interval interval = Interval.fit(pooled);
-      Interval.Coverage coverage = Interval.backtestCoverage(pooled, backtest.folds().size());
+      Interval.Coverage coverage = Interval.backtestCoverage(pooled, backtest.folds().size(), interval);
       metrics.put("interval_80_coverage", coverage.value());
 
       long trainingRows = labelled.count();

@@ -136,11 +136,11 @@ public record Interval(Double[] lower, Double[] upper) {
 
   /**
    * Out of sample: each origin after the first is judged with the interval fitted on the origins
-   * before it. With one origin, in sample (said so).
+   * before it. With one origin, in sample (said so): {@code fitted}, the interval of all of them.
    */
-  public static Coverage backtestCoverage(Dataset<Row> pooled, int origins) {
+  public static Coverage backtestCoverage(Dataset<Row> pooled, int origins, Interval fitted) {
     if (origins == 1) {
-      double[] counts = inside(fit(pooled), pooled);
+      double[] counts = inside(fitted, pooled);
       return new Coverage(share(counts), "in sample: with one backtest origin the interval is measured on the errors "
           + "it was fitted on (" + (long) counts[1] + " rows; 2 or more origins give an out-of-sample figure)");
     }

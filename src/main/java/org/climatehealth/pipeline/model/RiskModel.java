@@ -184,7 +184,7 @@ public final class RiskModel {
     try {
       Dataset<Row> training = labelled(fold.training(rows), thresholds);
       PipelineModel model = fit(training, FeatureStages.fittable(training, used, Features.IMPUTED), settings);
-      Dataset<Row> scored = score(model, labelled(backtest.evaluation(rows, i), thresholds))
+      Dataset<Row> scored = score(model, labelled(fold.evaluation(rows), thresholds))
           .filter(col(Features.RISK_LABEL).isNotNull())
           .select(col("location_id"), col("date"), col(Features.RISK_LABEL), col(SCORE), col(Thresholds.COLUMN))
           .withColumn(Backtest.ORIGIN, lit(i))

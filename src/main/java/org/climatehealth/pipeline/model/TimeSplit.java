@@ -7,19 +7,17 @@ import java.time.LocalDate;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.climatehealth.pipeline.UsageError;
-import org.climatehealth.pipeline.registry.ModelMetadata.DataRange;
 
 /**
- * A time-based hold-out: train on the past, evaluate on the most recent period. The evaluation
- * period is the last {@code holdoutDays} feature dates; training ends {@code gapDays} before it,
- * so no training label (which looks {@code gapDays} ahead) overlaps the evaluation period.
+ * A time-based split: train on the past, evaluate on a later period. Training ends
+ * {@value #GAP_DAYS} + 1 days before the evaluation period, so no training label (which looks
+ * {@value #GAP_DAYS} days ahead) overlaps it. One fold of a {@link Backtest}.
  *
- * @param firstDate the first feature date with a label
  * @param trainTo the last training date
  * @param evalFrom the first evaluation date
- * @param evalTo the last evaluation date (the last date with a label)
+ * @param evalTo the last evaluation date
  */
-public record TimeSplit(LocalDate firstDate, LocalDate trainTo, LocalDate evalFrom, LocalDate evalTo) {
+public record TimeSplit(LocalDate trainTo, LocalDate evalFrom, LocalDate evalTo) {
 
   /** Labels look this many days ahead: the gap between training and evaluation. */
   public static final int GAP_DAYS = 7;
@@ -33,7 +31,7 @@ public record TimeSplit(LocalDate firstDate, LocalDate trainTo, LocalDate evalFr
           + holdoutDays + "-day hold-out (training needs at least as many days before it, plus a "
           + GAP_DAYS + "-day gap): process more history, or lower pipeline.models." + model + ".holdout-days");
     }
-    return new TimeSplit(first, trainTo, evalFrom, last);
+    return new TimeSplit(trainTo, evalFrom, last);
   }
 
   public Dataset<Row> training(Dataset<Row> rows) {
@@ -41,17 +39,7 @@ public record TimeSplit(LocalDate firstDate, LocalDate trainTo, LocalDate evalFr
   }
 
   public Dataset<Row> evaluation(Dataset<Row> rows) {
-    return rows.filter(col("date").geq(lit(java.sql.Date.valueOf(evalFrom))));
-  }
-
-  public DataRange trainingRange(long rows) {
-    return new DataRange(firstDate.toString(), trainTo.toString(), rows,
-        "time-based: dates up to " + trainTo + " (a " + GAP_DAYS + "-day gap before the hold-out)");
-  }
-
-  public DataRange evaluationRange(long rows) {
-    return new DataRange(evalFrom.toString(), evalTo.toString(), rows, "time-based hold-out: the most recent "
-        + (java.time.temporal.ChronoUnit.DAYS.between(evalFrom, evalTo) + 1) + " days");
+    return rows.filter(col("date").between(lit(java.sql.Date.valueOf(evalFrom)), lit(java.sql.Date.valueOf(evalTo))));
   }
 
   /** Too little data to train and evaluate: bad input for this job (exit 2). */

@@ -83,11 +83,12 @@ class IntervalTest {
     for (double target : new double[] {10, 20, 24, 31, 33}) {
       rows.add(RowFactory.create(1.0, 24.0, target, 1));
     }
-    Interval.Coverage coverage = Interval.backtestCoverage(spark.createDataFrame(rows, SCHEMA), 2);
+    Interval.Coverage coverage = Interval.backtestCoverage(spark.createDataFrame(rows, SCHEMA), 2,
+        Interval.fit(spark.createDataFrame(rows, SCHEMA)));
     assertThat(coverage.value()).isCloseTo(0.6, within(1e-12));
     assertThat(coverage.how()).startsWith("out of sample").contains("5 rows");
     // one origin: measured on the errors it was fitted on (14 and 34 are outside 16..32), and said so
-    Interval.Coverage inSample = Interval.backtestCoverage(scored, 1);
+    Interval.Coverage inSample = Interval.backtestCoverage(scored, 1, Interval.fit(scored));
     assertThat(inSample.value()).isCloseTo(0.6, within(1e-12));
     assertThat(inSample.how()).startsWith("in sample");
   }
